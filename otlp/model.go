@@ -1,0 +1,126 @@
+// Package otlp decodes OTLP export requests (protobuf, JSON, JSON Lines) into a flat model that shares memory with its input.
+package otlp
+
+// Logs is one decoded ExportLogsServiceRequest, or several concatenated ones.
+//
+// The tree of the request is kept flat: each level is one slice, and a parent
+// names its children as a Range of the next level's slice. This keeps decoding
+// to a few growing slices instead of one allocation per message.
+//
+// Strings alias the decoded input where they can (protobuf always, JSON when a
+// string has no escapes): the input must not be modified while the Logs is in use.
+// Reset keeps the slices' capacity for reuse.
+type Logs struct {
+	Resources []ResourceLogs
+	Scopes    []ScopeLogs
+	Records   []LogRecord
+	// KeyValues holds every attribute list and kvlist value; Values holds array elements.
+	KeyValues []KeyValue
+	Values    []Value
+	// EntityRefs holds the resources' entity references, IDKeys their key names.
+	EntityRefs []EntityRef
+	Strings    []string
+}
+
+// Range is the half-open span [Start, End) of a slice of Logs.
+type Range struct{ Start, End int32 }
+
+// Len is the number of elements in the range.
+func (r Range) Len() int { return int(r.End - r.Start) }
+
+// ResourceLogs is opentelemetry.proto.logs.v1.ResourceLogs with its Resource inlined.
+type ResourceLogs struct {
+	Attributes             Range // into KeyValues
+	DroppedAttributesCount uint32
+	EntityRefs             Range // into EntityRefs
+	SchemaURL              string
+	Scopes                 Range // into Scopes
+}
+
+// ScopeLogs is opentelemetry.proto.logs.v1.ScopeLogs with its InstrumentationScope inlined.
+type ScopeLogs struct {
+	Name                   string
+	Version                string
+	Attributes             Range // into KeyValues
+	DroppedAttributesCount uint32
+	SchemaURL              string
+	Records                Range // into Records
+}
+
+// LogRecord is opentelemetry.proto.logs.v1.LogRecord.
+type LogRecord struct {
+	TimeUnixNano           uint64
+	ObservedTimeUnixNano   uint64
+	SeverityNumber         int32
+	SeverityText           string
+	Body                   Value
+	Attributes             Range // into KeyValues
+	DroppedAttributesCount uint32
+	Flags                  uint32
+	TraceID                string // 16 raw bytes, or "" when absent
+	SpanID                 string // 8 raw bytes, or "" when absent
+	EventName              string
+}
+
+// EntityRef is opentelemetry.proto.common.v1.EntityRef.
+type EntityRef struct {
+	SchemaURL       string
+	Type            string
+	IDKeys          Range // into Strings
+	DescriptionKeys Range // into Strings
+}
+
+// KeyValue is opentelemetry.proto.common.v1.KeyValue.
+type KeyValue struct {
+	Key   string
+	Value Value
+	// KeyStrindex is the profiles signal's dictionary index for the key; 0 elsewhere.
+	KeyStrindex int32
+}
+
+// Kind says which field of an AnyValue is set.
+type Kind uint8
+
+// The kinds of AnyValue, in the order of their protobuf field numbers.
+const (
+	KindEmpty Kind = iota
+	KindString
+	KindBool
+	KindInt
+	KindDouble
+	KindArray
+	KindKVList
+	KindBytes
+	KindStrindex
+)
+
+var kindNames = [...]string{"empty", "string", "bool", "int", "double", "array", "kvlist", "bytes", "strindex"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Value is opentelemetry.proto.common.v1.AnyValue.
+type Value struct {
+	Kind Kind
+	// Str holds a string value, or the raw bytes of a bytes value.
+	Str string
+	// Num holds a bool (0 or 1), an int64, a float64's bits or a strindex.
+	Num uint64
+	// Children is the array's elements (into Values) or the kvlist's entries (into KeyValues).
+	Children Range
+}
+
+// Reset empties l and keeps its memory for the next decode.
+func (l *Logs) Reset() {
+	l.Resources = l.Resources[:0]
+	l.Scopes = l.Scopes[:0]
+	l.Records = l.Records[:0]
+	l.KeyValues = l.KeyValues[:0]
+	l.Values = l.Values[:0]
+	l.EntityRefs = l.EntityRefs[:0]
+	l.Strings = l.Strings[:0]
+}

@@ -1,0 +1,674 @@
+package otlp
+
+import (
+	"fmt"
+	"math"
+	"unicode/utf8"
+	"unsafe"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// MaxDepth caps how deeply AnyValue arrays and kvlists may nest. Real telemetry
+// stays within a handful of levels; the cap keeps hostile input from using
+// unbounded stack.
+const MaxDepth = 64
+
+// Decoder decodes OTLP requests. Its zero value is ready to use; keeping one
+// around reuses its scratch memory. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	l      *Logs
+	base   uintptr // address of the input's first byte, for error offsets
+	format string
+	kvs    [MaxDepth + 1][]KeyValue // per-depth lists being collected
+	vals   [MaxDepth + 1][]Value
+}
+
+// DecodeLogsProto appends the protobuf ExportLogsServiceRequest (or LogsData:
+// the two share a wire format) in b to l. The strings in l alias b.
+//
+// It accepts what the official protobuf decoder accepts, except that it
+// rejects, with an *Error, input that cannot be stored faithfully: trace and
+// span ids that are neither empty nor 16 and 8 bytes long, known fields with
+// the wrong wire type, a singular message field given twice, and AnyValues
+// nested deeper than MaxDepth. On error l holds a partial result: Reset it.
+func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
+	d.l = l
+	d.format = "protobuf"
+	d.base = 0
+	if len(b) > 0 {
+		d.base = uintptr(unsafe.Pointer(&b[0]))
+	}
+	defer func() { d.l = nil }()
+	resource := 0
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		if num == 1 {
+			v, rest, err := d.message(b, n, typ, "resource_logs")
+			if err != nil {
+				return err
+			}
+			if err := d.resourceLogs(v); err != nil {
+				return within(err, "resource_logs", resource)
+			}
+			resource++
+			b = rest
+			continue
+		}
+		rest, err := d.skip(b, n, num, typ)
+		if err != nil {
+			return err
+		}
+		b = rest
+	}
+	return nil
+}
+
+// DecodeLogsProto decodes with a fresh Decoder; see Decoder.DecodeLogsProto.
+func DecodeLogsProto(l *Logs, b []byte) error {
+	var d Decoder
+	return d.DecodeLogsProto(l, b)
+}
+
+func (d *Decoder) errAt(at []byte, format string, args ...any) *Error {
+	off := -1
+	if d.base != 0 {
+		if len(at) > 0 {
+			off = int(uintptr(unsafe.Pointer(&at[0])) - d.base)
+		}
+	}
+	return &Error{Format: d.format, Offset: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+// message reads a length-delimited field whose tag took n bytes of b.
+func (d *Decoder) message(b []byte, n int, typ protowire.Type, name string) (v, rest []byte, err error) {
+	if typ != protowire.BytesType {
+		return nil, nil, within(d.errAt(b, "wire type %d, want 2 (length-delimited)", typ), name, -1)
+	}
+	v, m := protowire.ConsumeBytes(b[n:])
+	if m < 0 {
+		return nil, nil, within(d.errAt(b, "%v", protowire.ParseError(m)), name, -1)
+	}
+	return v, b[n+m:], nil
+}
+
+func (d *Decoder) str(b []byte, n int, typ protowire.Type, name string) (string, []byte, error) {
+	v, rest, err := d.message(b, n, typ, name)
+	if err != nil {
+		return "", nil, err
+	}
+	if !utf8.Valid(v) {
+		return "", nil, within(d.errAt(b, "string is not valid UTF-8"), name, -1)
+	}
+	return unsafeString(v), rest, nil
+}
+
+func (d *Decoder) varint(b []byte, n int, typ protowire.Type, name string) (uint64, []byte, error) {
+	if typ != protowire.VarintType {
+		return 0, nil, within(d.errAt(b, "wire type %d, want 0 (varint)", typ), name, -1)
+	}
+	v, m := protowire.ConsumeVarint(b[n:])
+	if m < 0 {
+		return 0, nil, within(d.errAt(b, "%v", protowire.ParseError(m)), name, -1)
+	}
+	return v, b[n+m:], nil
+}
+
+func (d *Decoder) fixed64(b []byte, n int, typ protowire.Type, name string) (uint64, []byte, error) {
+	if typ != protowire.Fixed64Type {
+		return 0, nil, within(d.errAt(b, "wire type %d, want 1 (64-bit)", typ), name, -1)
+	}
+	v, m := protowire.ConsumeFixed64(b[n:])
+	if m < 0 {
+		return 0, nil, within(d.errAt(b, "%v", protowire.ParseError(m)), name, -1)
+	}
+	return v, b[n+m:], nil
+}
+
+func (d *Decoder) fixed32(b []byte, n int, typ protowire.Type, name string) (uint32, []byte, error) {
+	if typ != protowire.Fixed32Type {
+		return 0, nil, within(d.errAt(b, "wire type %d, want 5 (32-bit)", typ), name, -1)
+	}
+	v, m := protowire.ConsumeFixed32(b[n:])
+	if m < 0 {
+		return 0, nil, within(d.errAt(b, "%v", protowire.ParseError(m)), name, -1)
+	}
+	return v, b[n+m:], nil
+}
+
+// skip steps over a field this decoder does not know, as protobuf requires.
+func (d *Decoder) skip(b []byte, n int, num protowire.Number, typ protowire.Type) ([]byte, error) {
+	m := protowire.ConsumeFieldValue(num, typ, b[n:])
+	if m < 0 {
+		return nil, d.errAt(b, "unknown field %d: %v", num, protowire.ParseError(m))
+	}
+	return b[n+m:], nil
+}
+
+func (d *Decoder) resourceLogs(b []byte) error {
+	l := d.l
+	ri := len(l.Resources)
+	l.Resources = append(l.Resources, ResourceLogs{})
+	scopesStart := int32(len(l.Scopes))
+	haveResource := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		switch num {
+		case 1:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "resource"); err != nil {
+				return err
+			}
+			if haveResource {
+				return within(d.errAt(v, "resource given twice"), "resource", -1)
+			}
+			haveResource = true
+			if err = d.resource(v, &l.Resources[ri]); err != nil {
+				return within(err, "resource", -1)
+			}
+		case 2:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "scope_logs"); err != nil {
+				return err
+			}
+			i := len(l.Scopes) - int(scopesStart)
+			if err = d.scopeLogs(v); err != nil {
+				return within(err, "scope_logs", i)
+			}
+		case 3:
+			if l.Resources[ri].SchemaURL, b, err = d.str(b, n, typ, "schema_url"); err != nil {
+				return err
+			}
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	l.Resources[ri].Scopes = Range{scopesStart, int32(len(l.Scopes))}
+	return nil
+}
+
+func (d *Decoder) resource(b []byte, r *ResourceLogs) error {
+	l := d.l
+	kvs := d.kvs[0][:0]
+	entStart := int32(len(l.EntityRefs))
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		switch num {
+		case 1:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "attributes"); err != nil {
+				return err
+			}
+			if kvs, err = d.keyValue(v, kvs, 0); err != nil {
+				return within(err, "attributes", len(kvs))
+			}
+		case 2:
+			var v uint64
+			if v, b, err = d.varint(b, n, typ, "dropped_attributes_count"); err != nil {
+				return err
+			}
+			r.DroppedAttributesCount = uint32(v)
+		case 3:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "entity_refs"); err != nil {
+				return err
+			}
+			if err = d.entityRef(v); err != nil {
+				return within(err, "entity_refs", len(l.EntityRefs)-int(entStart))
+			}
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	r.Attributes = d.flushKVs(0, kvs)
+	r.EntityRefs = Range{entStart, int32(len(l.EntityRefs))}
+	return nil
+}
+
+func (d *Decoder) entityRef(b []byte) error {
+	var e EntityRef
+	// id_keys and description_keys may interleave; collect both, then lay them out.
+	var ids, descs []string
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		var s string
+		switch num {
+		case 1:
+			if e.SchemaURL, b, err = d.str(b, n, typ, "schema_url"); err != nil {
+				return err
+			}
+		case 2:
+			if e.Type, b, err = d.str(b, n, typ, "type"); err != nil {
+				return err
+			}
+		case 3:
+			if s, b, err = d.str(b, n, typ, "id_keys"); err != nil {
+				return err
+			}
+			ids = append(ids, s)
+		case 4:
+			if s, b, err = d.str(b, n, typ, "description_keys"); err != nil {
+				return err
+			}
+			descs = append(descs, s)
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	l := d.l
+	e.IDKeys.Start = int32(len(l.Strings))
+	l.Strings = append(l.Strings, ids...)
+	e.IDKeys.End = int32(len(l.Strings))
+	e.DescriptionKeys.Start = e.IDKeys.End
+	l.Strings = append(l.Strings, descs...)
+	e.DescriptionKeys.End = int32(len(l.Strings))
+	l.EntityRefs = append(l.EntityRefs, e)
+	return nil
+}
+
+func (d *Decoder) scopeLogs(b []byte) error {
+	l := d.l
+	si := len(l.Scopes)
+	l.Scopes = append(l.Scopes, ScopeLogs{})
+	recStart := int32(len(l.Records))
+	haveScope := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		switch num {
+		case 1:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "scope"); err != nil {
+				return err
+			}
+			if haveScope {
+				return within(d.errAt(v, "scope given twice"), "scope", -1)
+			}
+			haveScope = true
+			if err = d.scope(v, &l.Scopes[si]); err != nil {
+				return within(err, "scope", -1)
+			}
+		case 2:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "log_records"); err != nil {
+				return err
+			}
+			i := len(l.Records) - int(recStart)
+			if err = d.logRecord(v); err != nil {
+				return within(err, "log_records", i)
+			}
+		case 3:
+			if l.Scopes[si].SchemaURL, b, err = d.str(b, n, typ, "schema_url"); err != nil {
+				return err
+			}
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	l.Scopes[si].Records = Range{recStart, int32(len(l.Records))}
+	return nil
+}
+
+func (d *Decoder) scope(b []byte, s *ScopeLogs) error {
+	kvs := d.kvs[0][:0]
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		switch num {
+		case 1:
+			if s.Name, b, err = d.str(b, n, typ, "name"); err != nil {
+				return err
+			}
+		case 2:
+			if s.Version, b, err = d.str(b, n, typ, "version"); err != nil {
+				return err
+			}
+		case 3:
+			var v []byte
+			if v, b, err = d.message(b, n, typ, "attributes"); err != nil {
+				return err
+			}
+			if kvs, err = d.keyValue(v, kvs, 0); err != nil {
+				return within(err, "attributes", len(kvs))
+			}
+		case 4:
+			var v uint64
+			if v, b, err = d.varint(b, n, typ, "dropped_attributes_count"); err != nil {
+				return err
+			}
+			s.DroppedAttributesCount = uint32(v)
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	s.Attributes = d.flushKVs(0, kvs)
+	return nil
+}
+
+func (d *Decoder) logRecord(b []byte) error {
+	var r LogRecord
+	kvs := d.kvs[0][:0]
+	haveBody := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		var v uint64
+		switch num {
+		case 1:
+			if r.TimeUnixNano, b, err = d.fixed64(b, n, typ, "time_unix_nano"); err != nil {
+				return err
+			}
+		case 2:
+			if v, b, err = d.varint(b, n, typ, "severity_number"); err != nil {
+				return err
+			}
+			r.SeverityNumber = int32(v)
+		case 3:
+			if r.SeverityText, b, err = d.str(b, n, typ, "severity_text"); err != nil {
+				return err
+			}
+		case 5:
+			var m []byte
+			if m, b, err = d.message(b, n, typ, "body"); err != nil {
+				return err
+			}
+			if haveBody {
+				return within(d.errAt(m, "body given twice"), "body", -1)
+			}
+			haveBody = true
+			if err = d.anyValue(m, &r.Body, 0); err != nil {
+				return within(err, "body", -1)
+			}
+		case 6:
+			var m []byte
+			if m, b, err = d.message(b, n, typ, "attributes"); err != nil {
+				return err
+			}
+			if kvs, err = d.keyValue(m, kvs, 0); err != nil {
+				return within(err, "attributes", len(kvs))
+			}
+		case 7:
+			if v, b, err = d.varint(b, n, typ, "dropped_attributes_count"); err != nil {
+				return err
+			}
+			r.DroppedAttributesCount = uint32(v)
+		case 8:
+			if r.Flags, b, err = d.fixed32(b, n, typ, "flags"); err != nil {
+				return err
+			}
+		case 9:
+			if r.TraceID, b, err = d.id(b, n, typ, "trace_id", 16); err != nil {
+				return err
+			}
+		case 10:
+			if r.SpanID, b, err = d.id(b, n, typ, "span_id", 8); err != nil {
+				return err
+			}
+		case 11:
+			if r.ObservedTimeUnixNano, b, err = d.fixed64(b, n, typ, "observed_time_unix_nano"); err != nil {
+				return err
+			}
+		case 12:
+			if r.EventName, b, err = d.str(b, n, typ, "event_name"); err != nil {
+				return err
+			}
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	r.Attributes = d.flushKVs(0, kvs)
+	d.l.Records = append(d.l.Records, r)
+	return nil
+}
+
+func (d *Decoder) id(b []byte, n int, typ protowire.Type, name string, size int) (string, []byte, error) {
+	v, rest, err := d.message(b, n, typ, name)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(v) != 0 && len(v) != size {
+		return "", nil, within(d.errAt(b, "%d bytes, want %d or none", len(v), size), name, -1)
+	}
+	return unsafeString(v), rest, nil
+}
+
+// keyValue decodes one KeyValue at nesting depth and appends it to kvs.
+func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, error) {
+	var kv KeyValue
+	haveValue := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return kvs, d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		switch num {
+		case 1:
+			if kv.Key, b, err = d.str(b, n, typ, "key"); err != nil {
+				return kvs, err
+			}
+		case 2:
+			var m []byte
+			if m, b, err = d.message(b, n, typ, "value"); err != nil {
+				return kvs, err
+			}
+			if haveValue {
+				return kvs, within(d.errAt(m, "value given twice"), "value", -1)
+			}
+			haveValue = true
+			if err = d.anyValue(m, &kv.Value, depth); err != nil {
+				return kvs, within(err, "value", -1)
+			}
+		case 3:
+			var v uint64
+			if v, b, err = d.varint(b, n, typ, "key_strindex"); err != nil {
+				return kvs, err
+			}
+			kv.KeyStrindex = int32(v)
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return kvs, err
+			}
+		}
+	}
+	return append(kvs, kv), nil
+}
+
+// anyValue decodes an AnyValue found at nesting depth; its array elements and
+// kvlist entries are collected at depth+1.
+func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
+	var v Value
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		var u uint64
+		switch num {
+		case 1:
+			v = Value{Kind: KindString}
+			if v.Str, b, err = d.str(b, n, typ, "string_value"); err != nil {
+				return err
+			}
+		case 2:
+			if u, b, err = d.varint(b, n, typ, "bool_value"); err != nil {
+				return err
+			}
+			v = Value{Kind: KindBool}
+			if u != 0 {
+				v.Num = 1
+			}
+		case 3:
+			if u, b, err = d.varint(b, n, typ, "int_value"); err != nil {
+				return err
+			}
+			v = Value{Kind: KindInt, Num: u}
+		case 4:
+			if u, b, err = d.fixed64(b, n, typ, "double_value"); err != nil {
+				return err
+			}
+			v = Value{Kind: KindDouble, Num: u}
+		case 5, 6:
+			name := "array_value"
+			if num == 6 {
+				name = "kvlist_value"
+			}
+			var m []byte
+			if m, b, err = d.message(b, n, typ, name); err != nil {
+				return err
+			}
+			if v.Kind == KindArray || v.Kind == KindKVList {
+				return within(d.errAt(m, "array or kvlist given twice"), name, -1)
+			}
+			if depth >= MaxDepth {
+				return within(d.errAt(m, "values nest deeper than %d levels", MaxDepth), name, -1)
+			}
+			if num == 5 {
+				v = Value{Kind: KindArray}
+				v.Children, err = d.arrayValue(m, depth+1)
+			} else {
+				v = Value{Kind: KindKVList}
+				v.Children, err = d.kvlistValue(m, depth+1)
+			}
+			if err != nil {
+				return within(err, name, -1)
+			}
+		case 7:
+			var m []byte
+			if m, b, err = d.message(b, n, typ, "bytes_value"); err != nil {
+				return err
+			}
+			v = Value{Kind: KindBytes, Str: unsafeString(m)}
+		case 8:
+			if u, b, err = d.varint(b, n, typ, "string_value_strindex"); err != nil {
+				return err
+			}
+			v = Value{Kind: KindStrindex, Num: uint64(int64(int32(u)))}
+		default:
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return err
+			}
+		}
+	}
+	*out = v
+	return nil
+}
+
+func (d *Decoder) arrayValue(b []byte, depth int) (Range, error) {
+	vals := d.vals[depth][:0]
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return Range{}, d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		if num != 1 {
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return Range{}, err
+			}
+			continue
+		}
+		var m []byte
+		if m, b, err = d.message(b, n, typ, "values"); err != nil {
+			return Range{}, err
+		}
+		vals = append(vals, Value{})
+		if err = d.anyValue(m, &vals[len(vals)-1], depth); err != nil {
+			return Range{}, within(err, "values", len(vals)-1)
+		}
+	}
+	d.vals[depth] = vals[:0]
+	l := d.l
+	r := Range{Start: int32(len(l.Values))}
+	l.Values = append(l.Values, vals...)
+	r.End = int32(len(l.Values))
+	return r, nil
+}
+
+func (d *Decoder) kvlistValue(b []byte, depth int) (Range, error) {
+	kvs := d.kvs[depth][:0]
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return Range{}, d.errAt(b, "field tag: %v", protowire.ParseError(n))
+		}
+		var err error
+		if num != 1 {
+			if b, err = d.skip(b, n, num, typ); err != nil {
+				return Range{}, err
+			}
+			continue
+		}
+		var m []byte
+		if m, b, err = d.message(b, n, typ, "values"); err != nil {
+			return Range{}, err
+		}
+		if kvs, err = d.keyValue(m, kvs, depth); err != nil {
+			return Range{}, within(err, "values", len(kvs))
+		}
+	}
+	return d.flushKVs(depth, kvs), nil
+}
+
+// flushKVs moves a collected list into l.KeyValues and keeps the scratch memory.
+func (d *Decoder) flushKVs(depth int, kvs []KeyValue) Range {
+	l := d.l
+	r := Range{Start: int32(len(l.KeyValues))}
+	l.KeyValues = append(l.KeyValues, kvs...)
+	r.End = int32(len(l.KeyValues))
+	d.kvs[depth] = kvs[:0]
+	return r
+}
+
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// Int is the value's int64.
+func (v Value) Int() int64 { return int64(v.Num) }
+
+// Double is the value's float64.
+func (v Value) Double() float64 { return math.Float64frombits(v.Num) }
+
+// Bool is the value's bool.
+func (v Value) Bool() bool { return v.Num != 0 }

@@ -1,0 +1,188 @@
+// Package file is a storage.Bucket in a local directory, with atomic, create-only writes.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/otlp2parquet/otlp2parquet/storage"
+)
+
+// tempPrefix starts the names of files being written. List skips them, and
+// they do not end in .parquet, so globs such as **/*.parquet never see them.
+const tempPrefix = ".tmp-"
+
+// Bucket stores each object as a file under a root directory; a key's "/"
+// are directories.
+type Bucket struct {
+	root string
+}
+
+// New returns a Bucket rooted at dir, creating dir if needed.
+func New(dir string) (*Bucket, error) {
+	if dir == "" {
+		return nil, errors.New("file: empty directory name")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("file: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("file: create root: %w", err)
+	}
+	return &Bucket{root: abs}, nil
+}
+
+// Root is the directory the Bucket writes to.
+func (b *Bucket) Root() string { return b.root }
+
+func (b *Bucket) path(key string) (string, error) {
+	if err := storage.ValidKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(b.root, filepath.FromSlash(key)), nil
+}
+
+// Put writes data to a temporary file in the object's directory, syncs it,
+// and links it to its name, which fails if the name exists: an object is
+// never replaced and never seen half-written. The directory is synced too,
+// so the object survives a crash once Put returns.
+func (b *Bucket) Put(ctx context.Context, key string, data []byte) (err error) {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("file: put %q: %w", key, err)
+	}
+	name, err := b.path(key)
+	if err != nil {
+		return fmt.Errorf("file: put: %w", err)
+	}
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("file: put %q: %w", key, err)
+	}
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("file: put %q: %w", key, err)
+	}
+	defer func() {
+		// The temporary name is gone after a successful link; on error it must go too.
+		_ = os.Remove(tmp.Name())
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("file: put %q: write: %w", key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("file: put %q: sync: %w", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("file: put %q: close: %w", key, err)
+	}
+	if err := os.Link(tmp.Name(), name); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("file: put %q: %w", key, storage.ErrExist)
+		}
+		// Some file systems have no hard links: check, then rename.
+		if _, serr := os.Lstat(name); serr == nil {
+			return fmt.Errorf("file: put %q: %w", key, storage.ErrExist)
+		}
+		if rerr := os.Rename(tmp.Name(), name); rerr != nil {
+			return fmt.Errorf("file: put %q: %w", key, err)
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("file: put %q: sync directory: %w", key, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Get implements storage.Bucket.
+func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("file: get %q: %w", key, err)
+	}
+	name, err := b.path(key)
+	if err != nil {
+		return nil, fmt.Errorf("file: get: %w", err)
+	}
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("file: get %q: %w", key, storage.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("file: get %q: %w", key, err)
+	}
+	return data, nil
+}
+
+// Delete implements storage.Bucket.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("file: delete %q: %w", key, err)
+	}
+	name, err := b.path(key)
+	if err != nil {
+		return fmt.Errorf("file: delete: %w", err)
+	}
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("file: delete %q: %w", key, err)
+	}
+	return nil
+}
+
+// List implements storage.Bucket. It walks only the directory the prefix
+// names, and skips files being written.
+func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
+	start := b.root
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		dir := prefix[:i]
+		if storage.ValidKey(dir) != nil {
+			return nil, nil // no key can start with it
+		}
+		start = filepath.Join(b.root, filepath.FromSlash(dir))
+	}
+	var keys []string
+	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), tempPrefix) {
+			return nil
+		}
+		rel, err := filepath.Rel(b.root, p)
+		if err != nil {
+			return err
+		}
+		if key := filepath.ToSlash(rel); strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("file: list %q: %w", prefix, err)
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
