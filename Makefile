@@ -1,0 +1,24 @@
+# Common tasks. `make test` runs everything CI runs (scripts/test.sh).
+.PHONY: test tools run build fuzz bench lint
+
+test:
+	bash scripts/test.sh
+
+tools:
+	bash scripts/install-tools.sh
+
+run:
+	go run ./cmd/otlp2parquet
+
+build:
+	go build -trimpath -o bin/otlp2parquet ./cmd/otlp2parquet
+
+fuzz: # FUZZTIME=30s per target by default
+	bash scripts/fuzz.sh
+
+bench:
+	go test -run='^$$' -bench=. -benchmem ./...
+
+lint: tools
+	go vet ./...
+	.tools/bin/staticcheck ./...

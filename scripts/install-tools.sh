@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Installs the pinned tools that the tests need into .tools/ at the repo root.
+#
+# Idempotent: a tool already installed at its pinned version is left alone.
+# Each tool is one install_<name> function plus one line in TOOLS below; to add
+# a tool, write its function (check the pinned version, install if missing) and
+# list it. Fails loudly (non-zero exit, message on stderr) if any install fails.
+#
+# Usage: scripts/install-tools.sh [tool...]   (default: every tool in TOOLS)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="$ROOT/.tools"
+TOOLS_BIN="$TOOLS_DIR/bin"
+
+# Pinned versions. Change a version here and the next run reinstalls it.
+STATICCHECK_VERSION="v0.8.2"
+DUCKDB_NODE_API_VERSION="1.5.6-r.1" # must match tools/duckdb/package.json
+
+# Every tool, in install order.
+TOOLS=(staticcheck duckdb)
+
+log() { printf '[install-tools] %s\n' "$*"; }
+die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PATH"; }
+
+# stamp_ok NAME VALUE: true when .tools/stamps/NAME holds exactly VALUE.
+stamp_ok() { [[ -f "$TOOLS_DIR/stamps/$1" && "$(cat "$TOOLS_DIR/stamps/$1")" == "$2" ]]; }
+stamp_set() { mkdir -p "$TOOLS_DIR/stamps" && printf '%s' "$2" >"$TOOLS_DIR/stamps/$1"; }
+
+# --- staticcheck -------------------------------------------------------------
+install_staticcheck() {
+	local bin="$TOOLS_BIN/staticcheck"
+	# The stamp also records the Go version: staticcheck must be built by the
+	# Go it analyses code for.
+	need go
+	local want
+	want="$STATICCHECK_VERSION $(go env GOVERSION)" || die "go env GOVERSION failed"
+	if [[ -x "$bin" ]] && stamp_ok staticcheck "$want"; then
+		log "staticcheck $STATICCHECK_VERSION already installed"
+		return 0
+	fi
+	log "installing staticcheck $STATICCHECK_VERSION with $(go env GOVERSION)"
+	# Build outside the module so its go.mod and GOFLAGS=-mod=... do not apply.
+	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
+		go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION") ||
+		die "go install staticcheck@$STATICCHECK_VERSION failed"
+	"$bin" -version >/dev/null || die "installed staticcheck does not run"
+	stamp_set staticcheck "$want"
+}
+
+# --- DuckDB for Node -----------------------------------------------------------
+# package.json and package-lock.json live in tools/duckdb/ (committed); they are
+# copied to .tools/duckdb/ and installed there with `npm ci`, so node_modules
+# stays under the git-ignored .tools/. tools/duckdb/query.mjs finds it there.
+install_duckdb() {
+	local src="$ROOT/tools/duckdb" dst="$TOOLS_DIR/duckdb"
+	local pkg="$dst/node_modules/@duckdb/node-api/package.json"
+	grep -q "\"@duckdb/node-api\": \"$DUCKDB_NODE_API_VERSION\"" "$src/package.json" ||
+		die "tools/duckdb/package.json does not pin @duckdb/node-api $DUCKDB_NODE_API_VERSION"
+	local want
+	want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+	if [[ -f "$pkg" ]] && stamp_ok duckdb "$want"; then
+		log "@duckdb/node-api $DUCKDB_NODE_API_VERSION already installed"
+		return 0
+	fi
+	need node
+	need npm
+	log "installing @duckdb/node-api $DUCKDB_NODE_API_VERSION (npm ci)"
+	mkdir -p "$dst"
+	cp "$src/package.json" "$src/package-lock.json" "$dst/"
+	npm ci --prefix "$dst" --no-audit --no-fund --loglevel=error ||
+		die "npm ci for @duckdb/node-api $DUCKDB_NODE_API_VERSION failed"
+	# Prove the native binding loads and runs a query.
+	node "$src/query.mjs" "SELECT 42 AS answer" >/dev/null ||
+		die "@duckdb/node-api installed but tools/duckdb/query.mjs cannot run a query"
+	stamp_set duckdb "$want"
+}
+
+main() {
+	local tools=("$@")
+	((${#tools[@]})) || tools=("${TOOLS[@]}")
+	mkdir -p "$TOOLS_BIN"
+	local total_start=$SECONDS t start
+	for t in "${tools[@]}"; do
+		declare -F "install_$t" >/dev/null || die "unknown tool '$t' (known: ${TOOLS[*]})"
+		start=$SECONDS
+		"install_$t"
+		log "$t: done in $((SECONDS - start))s"
+	done
+	log "all tools ready in $((SECONDS - total_start))s (in $TOOLS_DIR)"
+}
+
+main "$@"
