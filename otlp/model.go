@@ -9,7 +9,10 @@ package otlp
 //
 // Strings alias the decoded input where they can (protobuf always, JSON when a
 // string has no escapes): the input must not be modified while the Logs is in use.
-// Reset keeps the slices' capacity for reuse.
+// What JSON needs decoded (strings with escapes, hex ids, base64 bytes) lives in
+// memory the Logs allocates in chunks; it stays valid after Reset, which
+// starts new chunks rather than reuse the old. Reset keeps the slices' capacity
+// for reuse.
 type Logs struct {
 	Resources []ResourceLogs
 	Scopes    []ScopeLogs
@@ -20,6 +23,10 @@ type Logs struct {
 	// EntityRefs holds the resources' entity references, IDKeys their key names.
 	EntityRefs []EntityRef
 	Strings    []string
+
+	arena     []byte // the current chunk of decoded JSON values; only appended to
+	arenaUsed int    // bytes allocated since Reset
+	arenaHint int    // size for the first chunk after Reset
 }
 
 // Range is the half-open span [Start, End) of a slice of Logs.
@@ -123,4 +130,8 @@ func (l *Logs) Reset() {
 	l.Values = l.Values[:0]
 	l.EntityRefs = l.EntityRefs[:0]
 	l.Strings = l.Strings[:0]
+	// Strings may still point into the arena: leave it to them.
+	l.arena = nil
+	l.arenaHint = min(l.arenaUsed, 1<<20) // what the last decode needed, within reason
+	l.arenaUsed = 0
 }

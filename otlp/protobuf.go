@@ -22,6 +22,7 @@ type Decoder struct {
 	format string
 	kvs    [MaxDepth + 1][]KeyValue // per-depth lists being collected
 	vals   [MaxDepth + 1][]Value
+	jsonState
 }
 
 // DecodeLogsProto appends the protobuf ExportLogsServiceRequest (or LogsData:
@@ -42,7 +43,7 @@ func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
 	defer func() { d.l = nil }()
 	resource := 0
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -81,6 +82,16 @@ func (d *Decoder) errAt(at []byte, format string, args ...any) *Error {
 		}
 	}
 	return &Error{Format: d.format, Offset: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+// consumeTag is protowire.ConsumeTag that also rejects field numbers past
+// protowire.MaxValidNumber, as the official decoder does.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -2 // protowire's code for an invalid field number
+	}
+	return num, typ, n
 }
 
 // message reads a length-delimited field whose tag took n bytes of b.
@@ -155,7 +166,7 @@ func (d *Decoder) resourceLogs(b []byte) error {
 	scopesStart := int32(len(l.Scopes))
 	haveResource := false
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -163,11 +174,12 @@ func (d *Decoder) resourceLogs(b []byte) error {
 		switch num {
 		case 1:
 			var v []byte
+			at := b
 			if v, b, err = d.message(b, n, typ, "resource"); err != nil {
 				return err
 			}
 			if haveResource {
-				return within(d.errAt(v, "resource given twice"), "resource", -1)
+				return within(d.errAt(at, "resource given twice"), "resource", -1)
 			}
 			haveResource = true
 			if err = d.resource(v, &l.Resources[ri]); err != nil {
@@ -201,7 +213,7 @@ func (d *Decoder) resource(b []byte, r *ResourceLogs) error {
 	kvs := d.kvs[0][:0]
 	entStart := int32(len(l.EntityRefs))
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -245,7 +257,7 @@ func (d *Decoder) entityRef(b []byte) error {
 	// id_keys and description_keys may interleave; collect both, then lay them out.
 	var ids, descs []string
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -294,7 +306,7 @@ func (d *Decoder) scopeLogs(b []byte) error {
 	recStart := int32(len(l.Records))
 	haveScope := false
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -302,11 +314,12 @@ func (d *Decoder) scopeLogs(b []byte) error {
 		switch num {
 		case 1:
 			var v []byte
+			at := b
 			if v, b, err = d.message(b, n, typ, "scope"); err != nil {
 				return err
 			}
 			if haveScope {
-				return within(d.errAt(v, "scope given twice"), "scope", -1)
+				return within(d.errAt(at, "scope given twice"), "scope", -1)
 			}
 			haveScope = true
 			if err = d.scope(v, &l.Scopes[si]); err != nil {
@@ -338,7 +351,7 @@ func (d *Decoder) scopeLogs(b []byte) error {
 func (d *Decoder) scope(b []byte, s *ScopeLogs) error {
 	kvs := d.kvs[0][:0]
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -381,7 +394,7 @@ func (d *Decoder) logRecord(b []byte) error {
 	kvs := d.kvs[0][:0]
 	haveBody := false
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -403,11 +416,12 @@ func (d *Decoder) logRecord(b []byte) error {
 			}
 		case 5:
 			var m []byte
+			at := b
 			if m, b, err = d.message(b, n, typ, "body"); err != nil {
 				return err
 			}
 			if haveBody {
-				return within(d.errAt(m, "body given twice"), "body", -1)
+				return within(d.errAt(at, "body given twice"), "body", -1)
 			}
 			haveBody = true
 			if err = d.anyValue(m, &r.Body, 0); err != nil {
@@ -473,7 +487,7 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 	var kv KeyValue
 	haveValue := false
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return kvs, d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -485,11 +499,12 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 			}
 		case 2:
 			var m []byte
+			at := b
 			if m, b, err = d.message(b, n, typ, "value"); err != nil {
 				return kvs, err
 			}
 			if haveValue {
-				return kvs, within(d.errAt(m, "value given twice"), "value", -1)
+				return kvs, within(d.errAt(at, "value given twice"), "value", -1)
 			}
 			haveValue = true
 			if err = d.anyValue(m, &kv.Value, depth); err != nil {
@@ -515,7 +530,7 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
 	var v Value
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -551,14 +566,15 @@ func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
 				name = "kvlist_value"
 			}
 			var m []byte
+			at := b
 			if m, b, err = d.message(b, n, typ, name); err != nil {
 				return err
 			}
 			if v.Kind == KindArray || v.Kind == KindKVList {
-				return within(d.errAt(m, "array or kvlist given twice"), name, -1)
+				return within(d.errAt(at, "array or kvlist given twice"), name, -1)
 			}
 			if depth >= MaxDepth {
-				return within(d.errAt(m, "values nest deeper than %d levels", MaxDepth), name, -1)
+				return within(d.errAt(at, "values nest deeper than %d levels", MaxDepth), name, -1)
 			}
 			if num == 5 {
 				v = Value{Kind: KindArray}
@@ -594,7 +610,7 @@ func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
 func (d *Decoder) arrayValue(b []byte, depth int) (Range, error) {
 	vals := d.vals[depth][:0]
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return Range{}, d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -625,7 +641,7 @@ func (d *Decoder) arrayValue(b []byte, depth int) (Range, error) {
 func (d *Decoder) kvlistValue(b []byte, depth int) (Range, error) {
 	kvs := d.kvs[depth][:0]
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return Range{}, d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
