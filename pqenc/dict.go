@@ -1,0 +1,189 @@
+package pqenc
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+)
+
+// dict is a column chunk dictionary: an open-addressing hash table over the
+// PLAIN-encoded dictionary page it builds. Values are copied into buf, so
+// callers' strings are never retained.
+//
+// Lookups first try a prediction: the entry that followed the previous
+// lookup's entry last time. That catches constant columns and values that
+// come in a stable order (map keys). Columns where predictions keep failing
+// stop predicting for a while.
+type dict struct {
+	seed  maphash.Seed
+	width int      // 0: BYTE_ARRAY; else bytes per entry (FLBA width or 4/8 for numbers)
+	slots []uint64 // hash<<32 | (entry index + 1); 0 means empty; len is a power of two
+	ents  []dent
+	nums  []uint64 // numeric entries (bit patterns)
+	buf   []byte   // PLAIN-encoded dictionary page
+
+	// look is a direct-mapped cache of entries keyed by a cheap hash of a
+	// string's length and first, middle and last bytes. It is only a hint:
+	// hits are verified, misses go to the hash table.
+	look [256]int32 // entry index + 1
+
+	prev   int32 // previous looked-up entry, -1 if none
+	misses int   // consecutive prediction misses
+	skip   int   // lookups left without prediction
+}
+
+type dent struct {
+	off, n uint32 // entry bytes are buf[off:off+n] (after the length prefix for BYTE_ARRAY)
+	hash   uint32
+	next   int32 // entry that followed this one last time, plus 1
+}
+
+const initSlots = 256
+
+func (d *dict) reset() {
+	if d.slots == nil {
+		d.slots = make([]uint64, initSlots)
+	} else if len(d.ents) > 0 {
+		clear(d.slots)
+	}
+	d.ents = d.ents[:0]
+	d.nums = d.nums[:0]
+	d.buf = d.buf[:0]
+	d.prev = -1
+	d.misses, d.skip = 0, 0
+	d.look = [256]int32{}
+}
+
+func (d *dict) len() int { return len(d.ents) }
+
+// plain returns the PLAIN encoding of entry i (with length prefix for BYTE_ARRAY).
+func (d *dict) plain(i int32) []byte {
+	e := &d.ents[i]
+	if d.width > 0 {
+		return d.buf[e.off : e.off+e.n]
+	}
+	return d.buf[e.off-4 : e.off+e.n]
+}
+
+// predict returns the predicted next entry, or -1.
+func (d *dict) predict() int32 {
+	if d.prev < 0 {
+		return -1
+	}
+	if d.skip > 0 {
+		d.skip--
+		return -1
+	}
+	return d.ents[d.prev].next - 1
+}
+
+func (d *dict) hit(p int32) int32 {
+	d.prev = p
+	d.misses = 0
+	return p
+}
+
+func (d *dict) found(i int32, predicted bool) int32 {
+	if d.prev >= 0 {
+		d.ents[d.prev].next = i + 1
+	}
+	if predicted {
+		if d.misses++; d.misses >= 4 {
+			d.misses, d.skip = 0, 64
+		}
+	}
+	d.prev = i
+	return i
+}
+
+// str returns the index of s, adding it when new (added reports that).
+func (d *dict) str(s string) (idx int32, added bool) {
+	p := d.predict()
+	if p >= 0 {
+		if e := &d.ents[p]; int(e.n) == len(s) && string(d.buf[e.off:e.off+e.n]) == s {
+			return d.hit(p), false
+		}
+	}
+	var lk uint32
+	if n := len(s); n > 0 {
+		lk = (uint32(n) | uint32(s[0])<<8 | uint32(s[n>>1])<<16 | uint32(s[n-1])<<24) * 0x9E3779B1 >> 24
+	}
+	if k := d.look[lk] - 1; k >= 0 {
+		if e := &d.ents[k]; int(e.n) == len(s) && string(d.buf[e.off:e.off+e.n]) == s {
+			return d.found(k, p >= 0), false
+		}
+	}
+	h := uint32(maphash.String(d.seed, s))
+	mask := uint32(len(d.slots) - 1)
+	i := h & mask
+	for {
+		sl := d.slots[i]
+		if sl == 0 {
+			break
+		}
+		if uint32(sl>>32) == h {
+			k := int32(uint32(sl)) - 1
+			if e := &d.ents[k]; int(e.n) == len(s) && string(d.buf[e.off:e.off+e.n]) == s {
+				d.look[lk] = k + 1
+				return d.found(k, p >= 0), false
+			}
+		}
+		i = (i + 1) & mask
+	}
+	if d.width == 0 {
+		d.buf = binary.LittleEndian.AppendUint32(d.buf, uint32(len(s)))
+	}
+	k := d.add(i, h, uint32(len(d.buf)), uint32(len(s)))
+	d.buf = append(d.buf, s...)
+	d.look[lk] = k + 1
+	return d.found(k, p >= 0), true
+}
+
+// num returns the index of the numeric value with bit pattern v.
+func (d *dict) num(v uint64) (idx int32, added bool) {
+	p := d.predict()
+	if p >= 0 && d.nums[p] == v {
+		return d.hit(p), false
+	}
+	h := uint32((v * 0x9E3779B97F4A7C15) >> 32)
+	mask := uint32(len(d.slots) - 1)
+	i := h & mask
+	for {
+		sl := d.slots[i]
+		if sl == 0 {
+			break
+		}
+		if k := int32(uint32(sl)) - 1; uint32(sl>>32) == h && d.nums[k] == v {
+			return d.found(k, p >= 0), false
+		}
+		i = (i + 1) & mask
+	}
+	n := d.add(i, h, uint32(len(d.buf)), uint32(d.width))
+	d.nums = append(d.nums, v)
+	if d.width == 4 {
+		d.buf = binary.LittleEndian.AppendUint32(d.buf, uint32(v))
+	} else {
+		d.buf = binary.LittleEndian.AppendUint64(d.buf, v)
+	}
+	return d.found(n, p >= 0), true
+}
+
+// add records a new entry in the empty slot and grows the table when it is
+// half full.
+func (d *dict) add(slot, h, off, n uint32) int32 {
+	k := int32(len(d.ents))
+	d.ents = append(d.ents, dent{off: off, n: n, hash: h})
+	d.slots[slot] = uint64(h)<<32 | uint64(k+1)
+	if 2*len(d.ents) > len(d.slots) {
+		d.slots = make([]uint64, 2*len(d.slots))
+		mask := uint32(len(d.slots) - 1)
+		for j := range d.ents {
+			h := d.ents[j].hash
+			i := h & mask
+			for d.slots[i] != 0 {
+				i = (i + 1) & mask
+			}
+			d.slots[i] = uint64(h)<<32 | uint64(j+1)
+		}
+	}
+	return k
+}
