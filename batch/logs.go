@@ -1,0 +1,390 @@
+// Package batch turns decoded OTLP data into the columns of the Parquet tables, one batch per (service, hour) partition.
+package batch
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/otlp"
+	"github.com/otlp2parquet/otlp2parquet/pqenc"
+)
+
+// Resource attributes copied into their own columns. They also stay in
+// ResourceAttributes, as the ClickHouse exporter keeps them, so that nothing
+// is lost and queries written for otel_logs work unchanged.
+const (
+	attrServiceName       = "service.name"
+	attrServiceNamespace  = "service.namespace"
+	attrServiceInstanceID = "service.instance.id"
+)
+
+// UnknownService is the ServiceName of records whose resource has no
+// service.name, as OpenTelemetry SDKs name such services.
+const UnknownService = "unknown_service"
+
+// NanosPerHour is the width of a partition.
+const NanosPerHour = int64(time.Hour)
+
+// Logs is the records of one partition as the columns of LogsSchema.
+// Its strings point into the decoded request and into its Builder: both must
+// outlive it.
+type Logs struct {
+	// Service is the partition's ServiceName, as the client sent it.
+	Service string
+	// Hour is the partition's hour, in hours since the Unix epoch.
+	Hour int64
+	// MinTimestamp is the earliest Timestamp in the partition.
+	MinTimestamp int64
+	Rows         int
+
+	timestamp, observed []int64
+	traceID, spanID     []string
+	flags               []int32
+	severityText        []string
+	severityNumber      []int32
+	body                []string
+	serviceName         []string
+	serviceNamespace    optional
+	serviceInstanceID   optional
+	scopeName           []string
+	scopeVersion        optional
+	resourceAttrs       stringMap
+	logAttrs            stringMap
+	resourceSchemaURL   []string
+	scopeSchemaURL      []string
+	scopeAttrs          stringMap
+	eventName           []string
+
+	cols []pqenc.ColumnData
+}
+
+type optional struct {
+	def  []uint8
+	vals []string
+}
+
+func (o *optional) add(s string, ok bool) {
+	if ok {
+		o.def = append(o.def, 1)
+		o.vals = append(o.vals, s)
+	} else {
+		o.def = append(o.def, 0)
+	}
+}
+
+// stringMap is a map<utf8, utf8> column: its key and value leaves share
+// repetition levels; an entry's key is defined at level 1, its value at 2.
+type stringMap struct {
+	rep, keyDef, valDef []uint8
+	keys, vals          []string
+}
+
+func (m *stringMap) add(pairs []pair) {
+	if len(pairs) == 0 {
+		m.rep = append(m.rep, 0)
+		m.keyDef = append(m.keyDef, 0)
+		m.valDef = append(m.valDef, 0)
+		return
+	}
+	for i, p := range pairs {
+		m.rep = append(m.rep, min(uint8(i), 1))
+		m.keyDef = append(m.keyDef, 1)
+		m.valDef = append(m.valDef, 2)
+		m.keys = append(m.keys, p.k)
+		m.vals = append(m.vals, p.v)
+	}
+}
+
+type pair struct{ k, v string }
+
+const (
+	zeroTraceID = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	zeroSpanID  = "\x00\x00\x00\x00\x00\x00\x00\x00"
+)
+
+func (p *Logs) reset() {
+	*p = Logs{
+		timestamp: p.timestamp[:0], observed: p.observed[:0],
+		traceID: p.traceID[:0], spanID: p.spanID[:0], flags: p.flags[:0],
+		severityText: p.severityText[:0], severityNumber: p.severityNumber[:0],
+		body: p.body[:0], serviceName: p.serviceName[:0],
+		serviceNamespace:  optional{p.serviceNamespace.def[:0], p.serviceNamespace.vals[:0]},
+		serviceInstanceID: optional{p.serviceInstanceID.def[:0], p.serviceInstanceID.vals[:0]},
+		scopeName:         p.scopeName[:0],
+		scopeVersion:      optional{p.scopeVersion.def[:0], p.scopeVersion.vals[:0]},
+		resourceAttrs:     p.resourceAttrs.reset(), logAttrs: p.logAttrs.reset(),
+		resourceSchemaURL: p.resourceSchemaURL[:0], scopeSchemaURL: p.scopeSchemaURL[:0],
+		scopeAttrs: p.scopeAttrs.reset(), eventName: p.eventName[:0],
+		cols: p.cols[:0],
+	}
+}
+
+func (m *stringMap) reset() stringMap {
+	return stringMap{m.rep[:0], m.keyDef[:0], m.valDef[:0], m.keys[:0], m.vals[:0]}
+}
+
+// Columns returns the partition's leaf columns in the order of LogsSchema's leaves.
+func (p *Logs) Columns() []pqenc.ColumnData {
+	p.cols = append(p.cols[:0],
+		pqenc.ColumnData{Int64: p.timestamp},
+		pqenc.ColumnData{Int64: p.observed},
+		pqenc.ColumnData{Bytes: p.traceID},
+		pqenc.ColumnData{Bytes: p.spanID},
+		pqenc.ColumnData{Int32: p.flags},
+		pqenc.ColumnData{Bytes: p.severityText},
+		pqenc.ColumnData{Int32: p.severityNumber},
+		pqenc.ColumnData{Bytes: p.body},
+		pqenc.ColumnData{Bytes: p.serviceName},
+		pqenc.ColumnData{Def: p.serviceNamespace.def, Bytes: p.serviceNamespace.vals},
+		pqenc.ColumnData{Def: p.serviceInstanceID.def, Bytes: p.serviceInstanceID.vals},
+		pqenc.ColumnData{Bytes: p.scopeName},
+		pqenc.ColumnData{Def: p.scopeVersion.def, Bytes: p.scopeVersion.vals},
+	)
+	p.cols = p.resourceAttrs.columns(p.cols)
+	p.cols = p.logAttrs.columns(p.cols)
+	p.cols = append(p.cols,
+		pqenc.ColumnData{Bytes: p.resourceSchemaURL},
+		pqenc.ColumnData{Bytes: p.scopeSchemaURL},
+	)
+	p.cols = p.scopeAttrs.columns(p.cols)
+	p.cols = append(p.cols, pqenc.ColumnData{Bytes: p.eventName})
+	return p.cols
+}
+
+func (m *stringMap) columns(cols []pqenc.ColumnData) []pqenc.ColumnData {
+	return append(cols,
+		pqenc.ColumnData{Def: m.keyDef, Rep: m.rep, Bytes: m.keys},
+		pqenc.ColumnData{Def: m.valDef, Rep: m.rep, Bytes: m.vals},
+	)
+}
+
+// Schema is the parsed LogsSchema.
+func Schema() *pqenc.Schema { return logsSchema }
+
+// Result is what Build made of a request.
+type Result struct {
+	// Partitions holds one batch per (service, hour), in order of first appearance.
+	Partitions []*Logs
+	// Rejected counts records that cannot be stored, Reason says why.
+	Rejected int
+	Reason   string
+}
+
+// Builder splits decoded logs into partitions and fills their columns. Keep
+// one to reuse its memory; it is not safe for concurrent use.
+type Builder struct {
+	conv    converter
+	parts   []*Logs // all allocated partitions; the first n are in use
+	n       int
+	index   map[partKey]int
+	pairs   []pair // converted resource and scope attributes
+	scratch []pair
+	last    map[string]int // appendPairsLong's index of each key's last position
+	res     []resourceInfo
+	scopes  []scopeInfo
+}
+
+type partKey struct {
+	service string
+	hour    int64
+}
+
+type resourceInfo struct {
+	service     string
+	namespace   string
+	instance    string
+	hasNS       bool
+	hasInstance bool
+	schemaURL   string
+	attrs       []pair
+}
+
+type scopeInfo struct {
+	attrs []pair
+}
+
+// Reset drops the partitions of the last Build. Their memory is reused.
+func (b *Builder) Reset() {
+	for _, p := range b.parts[:b.n] {
+		p.reset()
+	}
+	b.n = 0
+	clear(b.index)
+	b.pairs = b.pairs[:0]
+	b.conv.arena.reset()
+}
+
+// Build fills partitions from l. now is the receive time: records with
+// neither time_unix_nano nor observed_time_unix_nano are stamped with it, and
+// an observed time of zero becomes it. Records whose times do not fit a
+// signed 64-bit nanosecond timestamp (after the year 2262) are rejected.
+// It resets b first; the returned partitions are valid until the next Build or Reset.
+func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
+	b.Reset()
+	if b.index == nil {
+		b.index = make(map[partKey]int)
+	}
+	var res Result
+	nowNanos := now.UnixNano()
+	b.res = b.res[:0]
+	for _, rl := range l.Resources {
+		b.res = append(b.res, b.resource(l, rl))
+	}
+	b.scopes = b.scopes[:0]
+	for _, sl := range l.Scopes {
+		b.scopes = append(b.scopes, scopeInfo{attrs: b.convert(l, sl.Attributes)})
+	}
+
+	for ri := range l.Resources {
+		rl := &l.Resources[ri]
+		ri := &b.res[ri]
+		lastHour, lastPart := int64(math.MinInt64), (*Logs)(nil)
+		for si := rl.Scopes.Start; si < rl.Scopes.End; si++ {
+			sl := &l.Scopes[si]
+			sc := &b.scopes[si]
+			for i := sl.Records.Start; i < sl.Records.End; i++ {
+				r := &l.Records[i]
+				ts, observed := r.TimeUnixNano, r.ObservedTimeUnixNano
+				if ts > math.MaxInt64 || observed > math.MaxInt64 {
+					if res.Rejected == 0 {
+						res.Reason = fmt.Sprintf("time_unix_nano %d or observed_time_unix_nano %d is after the year 2262", ts, observed)
+					}
+					res.Rejected++
+					continue
+				}
+				if observed == 0 {
+					observed = uint64(nowNanos)
+				}
+				if ts == 0 {
+					ts = observed
+				}
+				hour := int64(ts) / NanosPerHour
+				p := lastPart
+				if hour != lastHour || p == nil {
+					p = b.partition(ri.service, hour)
+					lastHour, lastPart = hour, p
+				}
+				b.appendRecord(l, p, r, int64(ts), int64(observed), ri, sl, sc)
+			}
+		}
+	}
+	res.Partitions = b.parts[:b.n]
+	return res
+}
+
+func (b *Builder) partition(service string, hour int64) *Logs {
+	k := partKey{service, hour}
+	if i, ok := b.index[k]; ok {
+		return b.parts[i]
+	}
+	if b.n == len(b.parts) {
+		b.parts = append(b.parts, &Logs{})
+	}
+	p := b.parts[b.n]
+	p.Service, p.Hour, p.MinTimestamp = service, hour, math.MaxInt64
+	b.index[k] = b.n
+	b.n++
+	return p
+}
+
+func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
+	info := resourceInfo{service: UnknownService, schemaURL: rl.SchemaURL, attrs: b.convert(l, rl.Attributes)}
+	for _, p := range info.attrs {
+		switch p.k {
+		case attrServiceName:
+			info.service = p.v
+		case attrServiceNamespace:
+			info.namespace, info.hasNS = p.v, true
+		case attrServiceInstanceID:
+			info.instance, info.hasInstance = p.v, true
+		}
+	}
+	return info
+}
+
+// convert renders an attribute list as strings that live until the next Build.
+func (b *Builder) convert(l *otlp.Logs, r otlp.Range) []pair {
+	start := len(b.pairs)
+	b.pairs = b.appendPairs(b.pairs, l, l.KeyValues[r.Start:r.End])
+	return b.pairs[start:len(b.pairs):len(b.pairs)]
+}
+
+// appendPairs renders kvs as strings. When a key repeats (which OpenTelemetry
+// forbids), the last value is kept, as the Collector's pdata does, because
+// Parquet readers such as DuckDB reject maps with duplicate keys.
+func (b *Builder) appendPairs(dst []pair, l *otlp.Logs, kvs []otlp.KeyValue) []pair {
+	if len(kvs) > 16 {
+		return b.appendPairsLong(dst, l, kvs)
+	}
+	for i := range kvs {
+		if hasLaterKey(kvs, i) {
+			continue
+		}
+		dst = append(dst, pair{kvs[i].Key, b.conv.AsString(l, kvs[i].Value)})
+	}
+	return dst
+}
+
+func hasLaterKey(kvs []otlp.KeyValue, i int) bool {
+	k := kvs[i].Key
+	for j := i + 1; j < len(kvs); j++ {
+		if kvs[j].Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+// appendPairsLong is appendPairs for long lists, where comparing every pair
+// of keys would cost too much.
+func (b *Builder) appendPairsLong(dst []pair, l *otlp.Logs, kvs []otlp.KeyValue) []pair {
+	if b.last == nil {
+		b.last = make(map[string]int, len(kvs))
+	}
+	clear(b.last)
+	for i := range kvs {
+		b.last[kvs[i].Key] = i
+	}
+	for i := range kvs {
+		if b.last[kvs[i].Key] != i {
+			continue
+		}
+		dst = append(dst, pair{kvs[i].Key, b.conv.AsString(l, kvs[i].Value)})
+	}
+	return dst
+}
+
+func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, observed int64, ri *resourceInfo, sl *otlp.ScopeLogs, sc *scopeInfo) {
+	p.Rows++
+	p.MinTimestamp = min(p.MinTimestamp, ts)
+	p.timestamp = append(p.timestamp, ts)
+	p.observed = append(p.observed, observed)
+	traceID, spanID := r.TraceID, r.SpanID
+	if traceID == "" {
+		traceID = zeroTraceID
+	}
+	if spanID == "" {
+		spanID = zeroSpanID
+	}
+	p.traceID = append(p.traceID, traceID)
+	p.spanID = append(p.spanID, spanID)
+	p.flags = append(p.flags, int32(r.Flags))
+	p.severityText = append(p.severityText, r.SeverityText)
+	p.severityNumber = append(p.severityNumber, r.SeverityNumber)
+	p.body = append(p.body, b.conv.AsString(l, r.Body))
+	p.serviceName = append(p.serviceName, ri.service)
+	p.serviceNamespace.add(ri.namespace, ri.hasNS)
+	p.serviceInstanceID.add(ri.instance, ri.hasInstance)
+	p.scopeName = append(p.scopeName, sl.Name)
+	// proto3 cannot tell an empty version from none: both are null.
+	p.scopeVersion.add(sl.Version, sl.Version != "")
+	p.resourceAttrs.add(ri.attrs)
+	// Record attributes are converted in scratch space: they are used once.
+	b.scratch = b.appendPairs(b.scratch[:0], l, l.KeyValues[r.Attributes.Start:r.Attributes.End])
+	p.logAttrs.add(b.scratch)
+	p.resourceSchemaURL = append(p.resourceSchemaURL, ri.schemaURL)
+	p.scopeSchemaURL = append(p.scopeSchemaURL, sl.SchemaURL)
+	p.scopeAttrs.add(sc.attrs)
+	p.eventName = append(p.eventName, r.EventName)
+}

@@ -1,0 +1,235 @@
+package batch
+
+import (
+	"encoding/base64"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/otlp2parquet/otlp2parquet/otlp"
+)
+
+// arena holds the text of converted values. Strings handed out point into
+// it; appending never changes bytes already handed out (a reallocation copies,
+// and the old strings keep the old array alive), so only reset invalidates them.
+type arena struct{ b []byte }
+
+func (a *arena) reset() { a.b = a.b[:0] }
+
+// buf returns the buffer to append to; finish turns what was appended into a string.
+func (a *arena) buf(int) []byte { return a.b }
+
+func (a *arena) finish(b []byte) string {
+	start := len(a.b)
+	a.b = b
+	if len(b) == start {
+		return ""
+	}
+	return unsafe.String(&b[start], len(b)-start)
+}
+
+// AsString renders v as the OpenTelemetry Collector's pdata Value.AsString
+// does, which is what the ClickHouse exporter stores:
+//   - string as is, bool as true/false, int in base 10, bytes as standard base64;
+//   - double in the shortest ES6 form (1.5, 100, 1e+21, 1e-7), NaN, Infinity, -Infinity;
+//   - array and kvlist as compact JSON of their raw values, kvlist keys sorted,
+//     the last of duplicate keys kept, "<>&" not escaped;
+//   - empty as "".
+//
+// One deliberate difference: pdata renders an array or kvlist holding a NaN
+// or infinite double as "" (encoding/json refuses them), which would drop the
+// whole value; here such a double becomes the JSON string "NaN", "Infinity"
+// or "-Infinity". A profiles-only strindex value becomes its index in base 10.
+func (c *converter) AsString(l *otlp.Logs, v otlp.Value) string {
+	switch v.Kind {
+	case otlp.KindString:
+		return v.Str
+	case otlp.KindBool:
+		if v.Bool() {
+			return "true"
+		}
+		return "false"
+	case otlp.KindEmpty:
+		return ""
+	}
+	b := c.arena.buf(64)
+	b = c.appendString(b, l, v)
+	return c.arena.finish(b)
+}
+
+type converter struct {
+	arena arena
+	idx   []int // scratch for sorting kvlist keys
+}
+
+func (c *converter) appendString(b []byte, l *otlp.Logs, v otlp.Value) []byte {
+	switch v.Kind {
+	case otlp.KindInt:
+		return strconv.AppendInt(b, v.Int(), 10)
+	case otlp.KindStrindex:
+		return strconv.AppendInt(b, v.Int(), 10)
+	case otlp.KindDouble:
+		return appendDouble(b, v.Double(), false)
+	case otlp.KindBytes:
+		return base64.StdEncoding.AppendEncode(b, unsafe.Slice(unsafe.StringData(v.Str), len(v.Str)))
+	case otlp.KindArray, otlp.KindKVList:
+		return c.appendJSON(b, l, v)
+	}
+	return append(b, c.AsString(l, v)...)
+}
+
+// appendDouble writes f as ES6 number-to-string does (as encoding/json does
+// for float64). Inside JSON, NaN and infinities are written as strings.
+func appendDouble(b []byte, f float64, quoted bool) []byte {
+	switch {
+	case math.IsNaN(f):
+		return appendMaybeQuoted(b, "NaN", quoted)
+	case math.IsInf(f, 1):
+		return appendMaybeQuoted(b, "Infinity", quoted)
+	case math.IsInf(f, -1):
+		return appendMaybeQuoted(b, "-Infinity", quoted)
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Clean up e-09 to e-9.
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+func appendMaybeQuoted(b []byte, s string, quoted bool) []byte {
+	if quoted {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	return append(b, s...)
+}
+
+// appendJSON writes v's raw value as compact JSON.
+func (c *converter) appendJSON(b []byte, l *otlp.Logs, v otlp.Value) []byte {
+	switch v.Kind {
+	case otlp.KindEmpty:
+		return append(b, "null"...)
+	case otlp.KindString:
+		return appendJSONString(b, v.Str)
+	case otlp.KindBool:
+		if v.Bool() {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case otlp.KindInt, otlp.KindStrindex:
+		return strconv.AppendInt(b, v.Int(), 10)
+	case otlp.KindDouble:
+		return appendDouble(b, v.Double(), true)
+	case otlp.KindBytes:
+		if v.Str == "" {
+			return append(b, "null"...) // pdata's raw value is a nil []byte
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, unsafe.Slice(unsafe.StringData(v.Str), len(v.Str)))
+		return append(b, '"')
+	case otlp.KindArray:
+		b = append(b, '[')
+		for i, e := range l.Values[v.Children.Start:v.Children.End] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = c.appendJSON(b, l, e)
+		}
+		return append(b, ']')
+	case otlp.KindKVList:
+		kvs := l.KeyValues[v.Children.Start:v.Children.End]
+		// Sorted keys, the last of duplicates kept: as encoding/json writes a Go map.
+		start := len(c.idx)
+		for i := range kvs {
+			c.idx = append(c.idx, i)
+		}
+		idx := c.idx[start:]
+		slices.SortStableFunc(idx, func(x, y int) int { return strings.Compare(kvs[x].Key, kvs[y].Key) })
+		b = append(b, '{')
+		first := true
+		for j, i := range idx {
+			if j+1 < len(idx) && kvs[idx[j+1]].Key == kvs[i].Key {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendJSONString(b, kvs[i].Key)
+			b = append(b, ':')
+			b = c.appendJSON(b, l, kvs[i].Value)
+		}
+		c.idx = c.idx[:start]
+		return append(b, '}')
+	}
+	return append(b, "null"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as encoding/json does with HTML escaping off.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

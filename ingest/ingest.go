@@ -1,0 +1,197 @@
+// Package ingest turns one OTLP export request into Parquet objects in a bucket: decode, partition, encode, store.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/batch"
+	"github.com/otlp2parquet/otlp2parquet/internal/version"
+	"github.com/otlp2parquet/otlp2parquet/layout"
+	"github.com/otlp2parquet/otlp2parquet/otlp"
+	"github.com/otlp2parquet/otlp2parquet/pqenc"
+	"github.com/otlp2parquet/otlp2parquet/storage"
+)
+
+// Format is the encoding of a request body.
+type Format uint8
+
+// The request encodings OTLP defines, and the JSON Lines of the Collector's file exporter.
+const (
+	Protobuf Format = iota
+	JSON
+	JSONLines
+)
+
+func (f Format) String() string {
+	switch f {
+	case Protobuf:
+		return "protobuf"
+	case JSON:
+		return "json"
+	case JSONLines:
+		return "jsonl"
+	}
+	return fmt.Sprintf("Format(%d)", uint8(f))
+}
+
+// ParseFormat reads a format name as the command line and configuration spell it.
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "protobuf", "proto", "pb":
+		return Protobuf, nil
+	case "json":
+		return JSON, nil
+	case "jsonl", "ndjson":
+		return JSONLines, nil
+	}
+	return 0, fmt.Errorf("unknown format %q (want protobuf, json or jsonl)", s)
+}
+
+// Options tune the Parquet files. The zero value is the defaults.
+type Options struct {
+	// PageSize and RowGroupSize bound Parquet pages and row groups (bytes); 0 means pqenc's defaults.
+	PageSize     int
+	RowGroupSize int
+	// Now is the receive time source; nil means time.Now.
+	Now func() time.Time
+}
+
+// Pipeline stores export requests. It is safe for concurrent use: each call
+// takes its own decoding and encoding state from a pool.
+type Pipeline struct {
+	bucket storage.Bucket
+	opts   Options
+	pool   sync.Pool
+}
+
+type state struct {
+	dec     otlp.Decoder
+	logs    otlp.Logs
+	builder batch.Builder
+	writer  *pqenc.Writer
+}
+
+// New returns a Pipeline writing to bucket.
+func New(bucket storage.Bucket, opts Options) *Pipeline {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &Pipeline{bucket: bucket, opts: opts}
+	p.pool.New = func() any {
+		return &state{writer: pqenc.NewWriter(batch.Schema(), pqenc.Options{
+			PageSize:     opts.PageSize,
+			RowGroupSize: opts.RowGroupSize,
+			CreatedBy:    version.CreatedBy(),
+		})}
+	}
+	return p
+}
+
+// Object is one stored Parquet file.
+type Object struct {
+	Key   string
+	Rows  int
+	Bytes int
+}
+
+// Result says what a request became.
+type Result struct {
+	// Records is the number of log records stored.
+	Records int
+	// Rejected counts records that were not stored, Message says why; both
+	// go into the OTLP response's partial_success.
+	Rejected int
+	Message  string
+	Objects  []Object
+}
+
+// BadDataError is a request that cannot be stored as sent: the client must
+// not retry it. Other errors from ExportLogs are failures of this side
+// (storage), after which a retry may succeed.
+type BadDataError struct{ Err error }
+
+func (e *BadDataError) Error() string { return e.Err.Error() }
+func (e *BadDataError) Unwrap() error { return e.Err }
+
+// IsBadData reports whether err means the request itself is at fault.
+func IsBadData(err error) bool {
+	var b *BadDataError
+	return errors.As(err, &b)
+}
+
+// Decode appends the request in body to l.
+func Decode(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
+	var err error
+	switch f {
+	case Protobuf:
+		err = d.DecodeLogsProto(l, body)
+	case JSON:
+		err = d.DecodeLogsJSON(l, body)
+	case JSONLines:
+		err = d.DecodeLogsJSONLines(l, body)
+	default:
+		err = fmt.Errorf("unknown format %v", f)
+	}
+	if err != nil {
+		return &BadDataError{err}
+	}
+	return nil
+}
+
+// ExportLogs decodes an ExportLogsServiceRequest, writes one Parquet object
+// per (service, hour), and returns once every object is stored. If any
+// object cannot be stored, it deletes the ones it stored (as far as it can)
+// and returns the error: nothing of the request should count as stored.
+// body is not retained.
+func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Result, error) {
+	st := p.pool.Get().(*state)
+	defer p.pool.Put(st)
+	st.logs.Reset()
+	if err := Decode(&st.dec, &st.logs, body, f); err != nil {
+		return Result{}, err
+	}
+	return p.store(ctx, st)
+}
+
+func (p *Pipeline) store(ctx context.Context, st *state) (Result, error) {
+	built := st.builder.Build(&st.logs, p.opts.Now())
+	defer st.builder.Reset()
+	res := Result{Rejected: built.Rejected}
+	if built.Rejected > 0 {
+		res.Message = fmt.Sprintf("%d log records rejected: %s", built.Rejected, built.Reason)
+	}
+	for _, part := range built.Partitions {
+		st.writer.Reset()
+		if err := st.writer.WriteRows(part.Columns(), part.Rows); err != nil {
+			p.undo(res.Objects)
+			return Result{}, fmt.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
+		}
+		data, err := st.writer.Finish()
+		if err != nil {
+			p.undo(res.Objects)
+			return Result{}, fmt.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
+		}
+		key := layout.Key("logs", part.Service, part.Hour, layout.NewID(), part.MinTimestamp)
+		if err := p.bucket.Put(ctx, key, data); err != nil {
+			p.undo(res.Objects)
+			return Result{}, fmt.Errorf("ingest: store: %w", err)
+		}
+		res.Objects = append(res.Objects, Object{Key: key, Rows: part.Rows, Bytes: len(data)})
+		res.Records += part.Rows
+	}
+	return res, nil
+}
+
+// undo deletes objects of a request that failed, so that a client's retry
+// does not leave them twice. It is best effort: the store may be down.
+func (p *Pipeline) undo(objs []Object) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, o := range objs {
+		_ = p.bucket.Delete(ctx, o.Key)
+	}
+}

@@ -1,0 +1,38 @@
+// Package cli is the otlp2parquet command line: it parses arguments and runs a subcommand.
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/version"
+)
+
+const usage = `otlp2parquet turns OpenTelemetry (OTLP) data into Parquet files.
+
+Usage:
+  otlp2parquet convert [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
+  otlp2parquet version
+
+Run "otlp2parquet COMMAND --help" for a command's options.
+`
+
+// Main runs the command line args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "convert":
+		return convert(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "otlp2parquet", version.Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "otlp2parquet: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/duckdbtest"
+)
+
+var base = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
+
+// logsFor makes n records per service, spread over two hours, each with a
+// unique "seq" attribute starting at seq0.
+func logsFor(services []string, n, seq0 int) plog.Logs {
+	ld := plog.NewLogs()
+	seq := seq0
+	for _, svc := range services {
+		rl := ld.ResourceLogs().AppendEmpty()
+		rl.Resource().Attributes().PutStr("service.name", svc)
+		rl.Resource().Attributes().PutStr("host.name", "host-1")
+		sl := rl.ScopeLogs().AppendEmpty()
+		sl.Scope().SetName("test")
+		for i := range n {
+			r := sl.LogRecords().AppendEmpty()
+			r.SetTimestamp(pcommon.NewTimestampFromTime(base.Add(time.Duration(i%2)*time.Hour + time.Duration(i)*time.Millisecond)))
+			r.SetSeverityNumber(plog.SeverityNumberInfo)
+			r.SetSeverityText("INFO")
+			r.Body().SetStr(fmt.Sprintf("%s message %d", svc, i))
+			r.Attributes().PutInt("seq", int64(seq))
+			r.Attributes().PutStr("http.method", "GET")
+			seq++
+		}
+	}
+	return ld
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func parquetFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
+
+// TestConvertEndToEnd converts protobuf, JSON, JSON Lines and gzip files and
+// reads the tree back with DuckDB.
+func TestConvertEndToEnd(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	pb, err := (&plog.ProtoMarshaler{}).MarshalLogs(logsFor([]string{"checkout", "cart"}, 100, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := (&plog.JSONMarshaler{}).MarshalLogs(logsFor([]string{"checkout", "payments"}, 50, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jsonl []byte
+	for i := range 3 {
+		line, err := (&plog.JSONMarshaler{}).MarshalLogs(logsFor([]string{"search"}, 10, 2000+10*i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jsonl = append(append(jsonl, line...), '\n')
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	pb2, _ := (&plog.ProtoMarshaler{}).MarshalLogs(logsFor([]string{"cart"}, 20, 3000))
+	zw.Write(pb2)
+	zw.Close()
+
+	files := []string{
+		writeFile(t, filepath.Join(in, "a.bin"), pb),
+		writeFile(t, filepath.Join(in, "b.json"), js),
+		writeFile(t, filepath.Join(in, "c.data"), jsonl), // no telling extension: detected
+		writeFile(t, filepath.Join(in, "d.pb.gz"), gz.Bytes()),
+	}
+	code, stdout, stderr := run(t, append([]string{"convert", "--out", out}, files...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, want := range []string{"a.bin: protobuf, 200 records", "b.json: json, 100 records", "c.data: jsonl, 30 records", "d.pb.gz: protobuf, 20 records", "converted 4 of 4 files: 350 records"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Four services × two hours, one object per (service, hour) per file.
+	if n := len(parquetFiles(t, out)); n != 2*2+2*2+1*2+1*2 {
+		t.Errorf("%d files written, want 12", n)
+	}
+
+	glob := filepath.ToSlash(filepath.Join(out, "logs", "**", "*.parquet"))
+	rows := duckdbtest.Query(t, fmt.Sprintf(`
+		SELECT ServiceName, hour::INTEGER AS hour, count(*)::INTEGER AS n,
+		       count(DISTINCT LogAttributes['seq'])::INTEGER AS seqs,
+		       bool_and(hour(Timestamp) = hour::INTEGER AND year = 2026 AND month = 11 AND day = 25)::VARCHAR AS partition_matches
+		FROM read_parquet('%s', hive_partitioning = true)
+		GROUP BY ALL ORDER BY ServiceName, hour`, glob))
+	want := []string{"cart 17 60 60 true", "cart 18 60 60 true", "checkout 17 75 75 true", "checkout 18 75 75 true",
+		"payments 17 25 25 true", "payments 18 25 25 true", "search 17 15 15 true", "search 18 15 15 true"}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%v %v %v %v %v", r["ServiceName"], r["hour"], r["n"], r["seqs"], r["partition_matches"]))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("DuckDB rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The seed's schema, exactly, as DuckDB describes it.
+	desc := duckdbtest.Query(t, fmt.Sprintf(`DESCRIBE SELECT * FROM read_parquet('%s', hive_partitioning = false)`, glob))
+	var cols []string
+	for _, r := range desc {
+		cols = append(cols, fmt.Sprintf("%v %v %v", r["column_name"], r["column_type"], r["null"]))
+	}
+	wantCols := []string{
+		"Timestamp TIMESTAMP WITH TIME ZONE YES",
+		"ObservedTimestamp TIMESTAMP WITH TIME ZONE YES",
+		"TraceId BLOB YES",
+		"SpanId BLOB YES",
+		"TraceFlags UINTEGER YES",
+		"SeverityText VARCHAR YES",
+		"SeverityNumber INTEGER YES",
+		"Body VARCHAR YES",
+		"ServiceName VARCHAR YES",
+		"ServiceNamespace VARCHAR YES",
+		"ServiceInstanceId VARCHAR YES",
+		"ScopeName VARCHAR YES",
+		"ScopeVersion VARCHAR YES",
+		"ResourceAttributes MAP(VARCHAR, VARCHAR) YES",
+		"LogAttributes MAP(VARCHAR, VARCHAR) YES",
+		"ResourceSchemaUrl VARCHAR YES",
+		"ScopeSchemaUrl VARCHAR YES",
+		"ScopeAttributes MAP(VARCHAR, VARCHAR) YES",
+		"EventName VARCHAR YES",
+	}
+	if strings.Join(cols, "\n") != strings.Join(wantCols, "\n") {
+		t.Errorf("DESCRIBE:\n%s\nwant:\n%s", strings.Join(cols, "\n"), strings.Join(wantCols, "\n"))
+	}
+
+	one := duckdbtest.Query(t, fmt.Sprintf(`
+		SELECT Body, SeverityText, SeverityNumber, hex(TraceId) AS tid, ResourceAttributes['host.name'] AS host,
+		       ScopeName, strftime(Timestamp AT TIME ZONE 'UTC', '%%Y-%%m-%%d %%H:%%M:%%S.%%f') AS ts
+		FROM read_parquet('%s') WHERE LogAttributes['seq'] = '1001'`, glob))
+	if len(one) != 1 {
+		t.Fatalf("seq 1001: %d rows", len(one))
+	}
+	r := one[0]
+	if r["Body"] != "checkout message 1" || r["SeverityText"] != "INFO" || r["SeverityNumber"] != float64(9) ||
+		r["tid"] != strings.Repeat("00", 16) || r["host"] != "host-1" || r["ScopeName"] != "test" || r["ts"] != "2026-11-25 18:00:00.001000" {
+		t.Errorf("seq 1001 row: %v", r)
+	}
+}
+
+func TestConvertBadInput(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	good, _ := (&plog.ProtoMarshaler{}).MarshalLogs(logsFor([]string{"ok"}, 3, 0))
+	cases := []struct {
+		name    string
+		data    []byte
+		message string
+	}{
+		{"random.bin", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, "invalid protobuf"},
+		{"truncated.pb", good[:len(good)-3], "invalid protobuf"},
+		{"broken.json", []byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1"`), "invalid json"},
+		{"badline.jsonl", []byte("{\"resourceLogs\":[]}\n{\"resourceLogs\":[}\n"), "line 2"},
+		{"badgzip.gz", []byte{0x1f, 0x8b, 0x08, 0x00, 0x01}, "gzip"},
+	}
+	var args []string
+	for _, c := range cases {
+		args = append(args, writeFile(t, filepath.Join(in, c.name), c.data))
+	}
+	args = append(args, writeFile(t, filepath.Join(in, "good.pb"), good), filepath.Join(in, "missing.pb"))
+	code, stdout, stderr := run(t, append([]string{"convert", "--out", out}, args...)...)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, c := range cases {
+		line := ""
+		for _, l := range strings.Split(stderr, "\n") {
+			if strings.Contains(l, c.name) {
+				line = l
+			}
+		}
+		if !strings.Contains(line, c.message) {
+			t.Errorf("%s: stderr line %q lacks %q", c.name, line, c.message)
+		}
+	}
+	if !strings.Contains(stderr, "missing.pb") {
+		t.Errorf("stderr does not name the missing file:\n%s", stderr)
+	}
+	// Only the good file's three records were written.
+	files := parquetFiles(t, out)
+	if len(files) != 2 { // 3 records over two hours
+		t.Fatalf("files written: %q, want the good file's 2", files)
+	}
+	for _, f := range files {
+		if !strings.Contains(filepath.ToSlash(f), "/logs/ok/") {
+			t.Errorf("unexpected file %s", f)
+		}
+	}
+}
+
+func TestConvertHostileServiceNames(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	ld := logsFor([]string{"../../x", "", "a/b", "year=1999", "..", "\x00ctl\n"}, 1, 0)
+	pb, _ := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	code, stdout, stderr := run(t, "convert", "--out", out, writeFile(t, filepath.Join(in, "x.pb"), pb))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var segs []string
+	for _, f := range parquetFiles(t, out) {
+		rel, err := filepath.Rel(out, f)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			t.Fatalf("file outside the output root: %s", f)
+		}
+		segs = append(segs, strings.Split(filepath.ToSlash(rel), "/")[1])
+	}
+	want := map[string]bool{"..%2F..%2Fx": true, "unknown_service": true, "a%2Fb": true, "year%3D1999": true, "%2E%2E": true, "%00ctl%0A": true}
+	for _, s := range segs {
+		if !want[s] {
+			t.Errorf("unexpected service segment %q", s)
+		}
+		delete(want, s)
+	}
+	if len(want) != 0 {
+		t.Errorf("missing segments %v (got %q)", want, segs)
+	}
+	// The column keeps the names as sent; hive partitioning sees no fake "year" key.
+	rows := duckdbtest.Query(t, fmt.Sprintf(`SELECT list(ServiceName ORDER BY ServiceName) AS names, count(DISTINCT year)::INTEGER AS years
+		FROM read_parquet('%s', hive_partitioning = true)`, filepath.ToSlash(filepath.Join(out, "logs", "**", "*.parquet"))))
+	if got := fmt.Sprint(rows[0]["names"]); got != "[ \x00ctl\n .. ../../x a/b year=1999]" {
+		t.Errorf("ServiceName values %q", got)
+	}
+	if rows[0]["years"] != float64(1) {
+		t.Errorf("distinct years %v, want 1", rows[0]["years"])
+	}
+}
