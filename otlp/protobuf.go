@@ -31,8 +31,9 @@ type Decoder struct {
 // It accepts what the official protobuf decoder accepts, except that it
 // rejects, with an *Error, input that cannot be stored faithfully: trace and
 // span ids that are neither empty nor 16 and 8 bytes long, known fields with
-// the wrong wire type, a singular message field given twice, and AnyValues
-// nested deeper than MaxDepth. On error l holds a partial result: Reset it.
+// the wrong wire type, a singular message field given twice (protobuf would
+// merge the two), an AnyValue holding both an array and a kvlist, and
+// AnyValues nested deeper than MaxDepth. Official encoders produce none of these. On error l holds a partial result: Reset it.
 func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
 	d.l = l
 	d.format = "protobuf"
