@@ -2,9 +2,9 @@
 package layout
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 	"strconv"
 	"time"
 )
@@ -50,10 +50,14 @@ func appendPadded(b []byte, v, width int) []byte {
 	return append(b, s...)
 }
 
-// NewID returns a random (version 4) UUID.
+// NewID returns a random (version 4) UUID. It only has to keep keys apart,
+// not be secret, so it comes from the runtime's per-thread random source
+// (seeded from the system) rather than crypto/rand, whose FIPS module costs
+// the WebAssembly build about 100 KB.
 func NewID() [16]byte {
 	var id [16]byte
-	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
+	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
 	id[6] = id[6]&0x0f | 0x40
 	id[8] = id[8]&0x3f | 0x80
 	return id
@@ -98,7 +102,7 @@ func AppendSegment(b []byte, service string) []byte {
 		b = append(b, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
 	}
 	if len(b)-start > maxSegment {
-		sum := sha256.Sum256([]byte(service))
+		sum := fnv64a(service)
 		cut := start + maxSegment - 17
 		// Do not cut inside a %XX escape.
 		for i := cut - 2; i < cut; i++ {
@@ -107,9 +111,20 @@ func AppendSegment(b []byte, service string) []byte {
 			}
 		}
 		b = append(b[:cut], '~')
-		b = hex.AppendEncode(b, sum[:8])
+		b = hex.AppendEncode(b, binary.BigEndian.AppendUint64(nil, sum))
 	}
 	return b
+}
+
+// fnv64a is the 64-bit FNV-1a hash: stable across versions and platforms,
+// which the names of cut segments must be.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 func safe(c byte) bool {
