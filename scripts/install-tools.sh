@@ -16,9 +16,10 @@ TOOLS_BIN="$TOOLS_DIR/bin"
 # Pinned versions. Change a version here and the next run reinstalls it.
 STATICCHECK_VERSION="v0.8.2"
 DUCKDB_NODE_API_VERSION="1.5.6-r.1" # must match tools/duckdb/package.json
+VERSITYGW_VERSION="v1.8.0"
 
 # Every tool, in install order.
-TOOLS=(staticcheck duckdb)
+TOOLS=(staticcheck duckdb versitygw)
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -76,6 +77,25 @@ install_duckdb() {
 	node "$src/query.mjs" "SELECT 42 AS answer" >/dev/null ||
 		die "@duckdb/node-api installed but tools/duckdb/query.mjs cannot run a query"
 	stamp_set duckdb "$want"
+}
+
+# --- versitygw ----------------------------------------------------------------
+# A real S3 gateway (SigV4, If-None-Match, objects as plain files) that the S3
+# backend's integration tests start through internal/s3test. ~2 minutes cold.
+install_versitygw() {
+	local bin="$TOOLS_BIN/versitygw"
+	if [[ -x "$bin" ]] && stamp_ok versitygw "$VERSITYGW_VERSION"; then
+		log "versitygw $VERSITYGW_VERSION already installed"
+		return 0
+	fi
+	need go
+	log "installing versitygw $VERSITYGW_VERSION (takes about 2 minutes cold)"
+	# Build outside the module so its go.mod and GOFLAGS=-mod=... do not apply.
+	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
+		go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION") ||
+		die "go install versitygw@$VERSITYGW_VERSION failed"
+	"$bin" --version >/dev/null || die "installed versitygw does not run"
+	stamp_set versitygw "$VERSITYGW_VERSION"
 }
 
 main() {

@@ -37,6 +37,17 @@ type Bucket interface {
 	List(ctx context.Context, prefix string) ([]string, error)
 }
 
+// Checker is implemented by buckets that can tell whether they are usable
+// right now, for a readiness probe. Find it with a type assertion:
+//
+//	if c, ok := b.(storage.Checker); ok { err = c.Check(ctx) }
+//
+// Check is cheap, writes no object, and returns nil only if the bucket was
+// reachable and usable when it ran; it is no promise about the next Put.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
 // ValidKey checks key against the Bucket key rules.
 func ValidKey(key string) error {
 	if key == "" || len(key) > 1024 {

@@ -145,6 +145,31 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Check implements storage.Checker: the root is a directory in which a file
+// can be created (and is removed at once).
+func (b *Bucket) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("file: check %q: %w", b.root, err)
+	}
+	fi, err := os.Stat(b.root)
+	if err != nil {
+		return fmt.Errorf("file: check: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("file: check %q: not a directory", b.root)
+	}
+	f, err := os.CreateTemp(b.root, tempPrefix+"check-*")
+	if err != nil {
+		return fmt.Errorf("file: check %q: not writable: %w", b.root, err)
+	}
+	cerr := f.Close()
+	rerr := os.Remove(f.Name())
+	if err := errors.Join(cerr, rerr); err != nil {
+		return fmt.Errorf("file: check %q: %w", b.root, err)
+	}
+	return nil
+}
+
 // List implements storage.Bucket. It walks only the directory the prefix
 // names, and skips files being written.
 func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
@@ -185,4 +210,3 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
 	slices.Sort(keys)
 	return keys, nil
 }
-

@@ -72,3 +72,30 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		t.Fatal("half-written object is readable")
 	}
 }
+
+func TestCheck(t *testing.T) {
+	var _ storage.Checker = (*file.Bucket)(nil)
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "root")
+	b, err := file.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Check(ctx); err != nil {
+		t.Fatalf("Check on a fresh root: %v", err)
+	}
+	assertNoTempFiles(t, root)
+	if err := os.Remove(root); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Check(ctx); err == nil {
+		t.Fatal("Check with the root removed succeeded")
+	}
+	// A file where the root should be.
+	if err := os.WriteFile(root, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Check(ctx); err == nil {
+		t.Fatal("Check with a file as root succeeded")
+	}
+}

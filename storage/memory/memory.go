@@ -62,6 +62,9 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// Check implements storage.Checker; a memory bucket is always usable.
+func (b *Bucket) Check(context.Context) error { return nil }
+
 // List implements storage.Bucket.
 func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {

@@ -11,3 +11,5 @@ import (
 func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(*testing.T) storage.Bucket { return memory.New() })
 }
+
+var _ storage.Checker = (*memory.Bucket)(nil)
