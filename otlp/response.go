@@ -1,0 +1,132 @@
+package otlp
+
+import (
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// The responses an OTLP receiver sends, encoded by hand so that the core needs
+// no generated types: ExportLogsServiceResponse on success and
+// google.rpc.Status on failure, in protobuf or in OTLP/JSON (protojson's
+// output: lowerCamelCase names, int64 as a decimal string, zero fields left
+// out). Strings are made valid UTF-8 first (invalid bytes become U+FFFD)
+// because proto3 and protojson readers reject anything else, and messages
+// often quote what a client sent.
+
+// AppendLogsResponseProto appends a protobuf ExportLogsServiceResponse to b.
+// partial_success (field 1: rejected_log_records = 1, error_message = 2) is
+// left out when rejected is 0 and msg is empty, as OTLP asks for full success;
+// a message with nothing rejected is a warning and is sent.
+func AppendLogsResponseProto(b []byte, rejected int64, msg string) []byte {
+	if rejected == 0 && msg == "" {
+		return b
+	}
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
+	n := 0
+	if rejected != 0 {
+		n += protowire.SizeTag(1) + protowire.SizeVarint(uint64(rejected))
+	}
+	if msg != "" {
+		n += protowire.SizeTag(2) + protowire.SizeBytes(len(msg))
+	}
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(n))
+	if rejected != 0 {
+		b = protowire.AppendTag(b, 1, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(rejected))
+	}
+	if msg != "" {
+		b = protowire.AppendTag(b, 2, protowire.BytesType)
+		b = protowire.AppendString(b, msg)
+	}
+	return b
+}
+
+// AppendLogsResponseJSON appends an ExportLogsServiceResponse in OTLP/JSON to
+// b: {} on full success, else
+// {"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"..."}}.
+func AppendLogsResponseJSON(b []byte, rejected int64, msg string) []byte {
+	if rejected == 0 && msg == "" {
+		return append(b, "{}"...)
+	}
+	b = append(b, `{"partialSuccess":{`...)
+	if rejected != 0 {
+		b = append(b, `"rejectedLogRecords":"`...)
+		b = strconv.AppendInt(b, rejected, 10)
+		b = append(b, '"')
+		if msg != "" {
+			b = append(b, ',')
+		}
+	}
+	if msg != "" {
+		b = append(b, `"errorMessage":`...)
+		b = appendJSONString(b, msg)
+	}
+	return append(b, "}}"...)
+}
+
+// AppendStatusProto appends a protobuf google.rpc.Status (code = 1,
+// message = 2; no details) to b.
+func AppendStatusProto(b []byte, code int32, msg string) []byte {
+	if code != 0 {
+		b = protowire.AppendTag(b, 1, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(int64(code))) // int32: negative values take 10 bytes
+	}
+	if msg != "" {
+		b = protowire.AppendTag(b, 2, protowire.BytesType)
+		b = protowire.AppendString(b, strings.ToValidUTF8(msg, "\uFFFD"))
+	}
+	return b
+}
+
+// AppendStatusJSON appends a google.rpc.Status in JSON to b:
+// {"code":3,"message":"..."}.
+func AppendStatusJSON(b []byte, code int32, msg string) []byte {
+	b = append(b, '{')
+	if code != 0 {
+		b = append(b, `"code":`...)
+		b = strconv.AppendInt(b, int64(code), 10)
+		if msg != "" {
+			b = append(b, ',')
+		}
+	}
+	if msg != "" {
+		b = append(b, `"message":`...)
+		b = appendJSONString(b, msg)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 replaced by U+FFFD (each run of
+// invalid bytes by one, as in the protobuf encoding).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue // multi-byte runes are all >= 0x80: copied as they are
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

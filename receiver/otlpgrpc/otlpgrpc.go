@@ -1,0 +1,237 @@
+// Package otlpgrpc is the OTLP/gRPC receiver: opentelemetry.proto.collector.logs.v1.LogsService/Export into an ingest.Pipeline.
+package otlpgrpc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor OTLP requires
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/otlp"
+	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
+)
+
+// Defaults for Options.
+const (
+	// DefaultMaxRecvMsgSize is OTLP's recommended limit on a decompressed message.
+	DefaultMaxRecvMsgSize = 64 << 20
+	// DefaultMaxInFlightBytes lets four messages of the default size be
+	// processed at once.
+	DefaultMaxInFlightBytes = 4 * DefaultMaxRecvMsgSize
+)
+
+// Options configure the receiver. The zero value is the defaults.
+type Options struct {
+	// MaxRecvMsgSize caps a message after decompression; larger ones fail
+	// with RESOURCE_EXHAUSTED. 0 means DefaultMaxRecvMsgSize.
+	MaxRecvMsgSize int
+	// AuthToken, when set, must arrive as "authorization: Bearer <token>" metadata.
+	AuthToken string
+	// MaxInFlightBytes bounds the message bytes held by calls being
+	// processed; past it calls fail with UNAVAILABLE. 0 means
+	// DefaultMaxInFlightBytes, negative means no bound; a bound below
+	// MaxRecvMsgSize is raised to it.
+	MaxInFlightBytes int64
+	// Logger receives failed calls; nil means slog.Default().
+	Logger *slog.Logger
+	// ServerOptions are added to the server's (TLS credentials, keepalive,
+	// interceptors: they run after the token check).
+	ServerOptions []grpc.ServerOption
+}
+
+// ServiceName is the OTLP logs service.
+const ServiceName = "opentelemetry.proto.collector.logs.v1.LogsService"
+
+// NewServer returns a gRPC server with the OTLP logs service registered. The
+// caller runs it (Serve) and stops it (GracefulStop).
+func NewServer(p *ingest.Pipeline, opts Options) *grpc.Server {
+	if opts.MaxRecvMsgSize <= 0 {
+		opts.MaxRecvMsgSize = DefaultMaxRecvMsgSize
+	}
+	if opts.MaxInFlightBytes == 0 {
+		opts.MaxInFlightBytes = DefaultMaxInFlightBytes
+	}
+	if opts.MaxInFlightBytes > 0 && opts.MaxInFlightBytes < int64(opts.MaxRecvMsgSize) {
+		opts.MaxInFlightBytes = int64(opts.MaxRecvMsgSize)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &logsServer{
+		p:        p,
+		token:    admission.NewToken(opts.AuthToken),
+		inflight: admission.NewLimiter(opts.MaxInFlightBytes),
+		log:      opts.Logger,
+	}
+	sopts := []grpc.ServerOption{
+		grpc.ForceServerCodecV2(rawCodec{}),
+		grpc.MaxRecvMsgSize(opts.MaxRecvMsgSize),
+		grpc.ChainUnaryInterceptor(s.authenticate),
+	}
+	srv := grpc.NewServer(append(sopts, opts.ServerOptions...)...)
+	srv.RegisterService(&serviceDesc, s)
+	return srv
+}
+
+// serviceDesc is what protoc-gen-go-grpc would generate for LogsService,
+// with our raw message type in place of the generated ones.
+var serviceDesc = grpc.ServiceDesc{
+	ServiceName: ServiceName,
+	HandlerType: (*exporter)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Export",
+		Handler:    exportHandler,
+	}},
+	Metadata: "opentelemetry/proto/collector/logs/v1/logs_service.proto",
+}
+
+type exporter interface {
+	export(ctx context.Context, req *rawMessage, dec func(any) error) (*rawMessage, error)
+}
+
+var exportInfo = &grpc.UnaryServerInfo{FullMethod: "/" + ServiceName + "/Export"}
+
+// exportHandler runs the interceptors before it reads the message (generated
+// handlers read it first), so that a call without the token, or one arriving
+// while the server is full, is refused before its message is decompressed.
+// The request the interceptors see is therefore still empty.
+func exportHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	s := srv.(exporter)
+	req := new(rawMessage)
+	handle := func(ctx context.Context, r any) (any, error) {
+		return s.export(ctx, r.(*rawMessage), dec)
+	}
+	if interceptor == nil {
+		return handle(ctx, req)
+	}
+	return interceptor(ctx, req, exportInfo, handle)
+}
+
+type logsServer struct {
+	p        *ingest.Pipeline
+	token    admission.Token
+	inflight *admission.Limiter
+	log      *slog.Logger
+	bufs     sync.Pool // *[]byte
+}
+
+// authenticate checks the bearer token of calls to the logs service.
+func (s *logsServer) authenticate(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if info.FullMethod != exportInfo.FullMethod || !s.token.Enabled() {
+		return handler(ctx, req)
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		if s.token.Check(v) {
+			return handler(ctx, req)
+		}
+	}
+	return nil, s.fail(ctx, fmt.Errorf("%w: missing or wrong bearer token in the authorization metadata", ingest.ErrUnauthenticated))
+}
+
+// export reads the message with dec and stores it.
+func (s *logsServer) export(ctx context.Context, m *rawMessage, dec func(any) error) (*rawMessage, error) {
+	if s.inflight.Full() {
+		return nil, s.fail(ctx, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
+	}
+	if err := dec(m); err != nil {
+		// gRPC's own status, such as RESOURCE_EXHAUSTED over the size limit.
+		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: call failed",
+			slog.String("code", status.Code(err).String()), slog.Any("error", err))
+		return nil, err
+	}
+	defer m.free()
+	n := int64(m.data.Len())
+	if !s.inflight.TryAcquire(n) {
+		return nil, s.fail(ctx, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
+	}
+	defer s.inflight.Release(n)
+
+	var body []byte
+	var bp *[]byte
+	if len(m.data) == 1 {
+		body = m.data[0].ReadOnlyData() // the usual case: no copy
+	} else {
+		bp, _ = s.bufs.Get().(*[]byte)
+		if bp == nil {
+			bp = new([]byte)
+		}
+		body = slices.Grow((*bp)[:0], int(n))[:n]
+		m.data.CopyTo(body)
+		defer func() {
+			*bp = body[:0]
+			s.bufs.Put(bp)
+		}()
+	}
+	res, err := s.p.ExportLogs(ctx, body, ingest.Protobuf)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if res.Rejected > 0 {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: partial success",
+			slog.Int("rejected", res.Rejected), slog.String("reason", res.Message))
+	}
+	return &rawMessage{out: otlp.AppendLogsResponseProto(nil, int64(res.Rejected), res.Message)}, nil
+}
+
+// fail logs err and returns it as the gRPC status ingest.Classify gives it.
+func (s *logsServer) fail(ctx context.Context, err error) error {
+	o := ingest.Classify(err)
+	level := slog.LevelWarn
+	switch {
+	case o.GRPCCode == int(codes.Unavailable) || o.GRPCCode == int(codes.DeadlineExceeded):
+		level = slog.LevelError
+	case o.GRPCCode == int(codes.Canceled):
+		level = slog.LevelDebug
+	}
+	s.log.LogAttrs(ctx, level, "otlpgrpc: call failed",
+		slog.String("code", codes.Code(o.GRPCCode).String()), slog.Any("error", err))
+	return status.Error(codes.Code(o.GRPCCode), o.Message)
+}
+
+// rawMessage carries a request's bytes in and a response's bytes out:
+// the decoder reads protobuf itself.
+type rawMessage struct {
+	data mem.BufferSlice // request, referenced until free
+	out  []byte          // response
+}
+
+func (m *rawMessage) free() {
+	m.data.Free()
+	m.data = nil
+}
+
+// rawCodec hands the message bytes over without decoding them. It is forced
+// on the server, so it serves every content-subtype, including "proto".
+type rawCodec struct{}
+
+func (rawCodec) Name() string { return "proto" }
+
+func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	m, ok := v.(*rawMessage)
+	if !ok {
+		return nil, fmt.Errorf("otlpgrpc: cannot marshal %T", v)
+	}
+	return mem.BufferSlice{mem.SliceBuffer(m.out)}, nil
+}
+
+// Unmarshal keeps a reference to data (gRPC frees it when Unmarshal
+// returns otherwise), so the message is not copied.
+func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	m, ok := v.(*rawMessage)
+	if !ok {
+		return fmt.Errorf("otlpgrpc: cannot unmarshal into %T", v)
+	}
+	data.Ref()
+	m.data = data
+	return nil
+}
