@@ -17,9 +17,10 @@ TOOLS_BIN="$TOOLS_DIR/bin"
 STATICCHECK_VERSION="v0.8.2"
 DUCKDB_NODE_API_VERSION="1.5.6-r.1" # must match tools/duckdb/package.json
 VERSITYGW_VERSION="v1.8.0"
+TELEMETRYGEN_VERSION="v0.161.0"
 
 # Every tool, in install order.
-TOOLS=(staticcheck duckdb versitygw)
+TOOLS=(staticcheck duckdb versitygw telemetrygen)
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -96,6 +97,21 @@ install_versitygw() {
 		die "go install versitygw@$VERSITYGW_VERSION failed"
 	"$bin" --version >/dev/null || die "installed versitygw does not run"
 	stamp_set versitygw "$VERSITYGW_VERSION"
+}
+
+install_telemetrygen() {
+	local bin="$TOOLS_BIN/telemetrygen"
+	if [[ -x "$bin" ]] && stamp_ok telemetrygen "$TELEMETRYGEN_VERSION"; then
+		log "telemetrygen $TELEMETRYGEN_VERSION already installed"
+		return 0
+	fi
+	need go
+	log "installing telemetrygen $TELEMETRYGEN_VERSION (takes about 90 seconds cold)"
+	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
+		go install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION") ||
+		die "go install telemetrygen@$TELEMETRYGEN_VERSION failed"
+	"$bin" --help >/dev/null || die "installed telemetrygen does not run"
+	stamp_set telemetrygen "$TELEMETRYGEN_VERSION"
 }
 
 main() {

@@ -4,6 +4,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
 )
@@ -11,6 +12,7 @@ import (
 const usage = `otlp2parquet turns OpenTelemetry (OTLP) data into Parquet files.
 
 Usage:
+  otlp2parquet [serve] [flags]   receive OTLP over HTTP and gRPC (the default)
   otlp2parquet convert [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
   otlp2parquet version
 
@@ -19,11 +21,12 @@ Run "otlp2parquet COMMAND --help" for a command's options.
 
 // Main runs the command line args and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
+		return serve(args, stdout, stderr)
 	}
 	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
 	case "convert":
 		return convert(args[1:], stdout, stderr)
 	case "version", "--version":

@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/platform"
+	"github.com/otlp2parquet/otlp2parquet/internal/server"
+	"github.com/otlp2parquet/otlp2parquet/internal/version"
+)
+
+const serveUsage = `Usage: otlp2parquet [serve] [flags]
+
+Receives OTLP logs over HTTP (POST /v1/logs, protobuf or JSON, gzip or zstd)
+and gRPC (LogsService/Export) and writes them as Parquet files under
+{storage}/logs/{service}/year=YYYY/month=MM/day=DD/hour=HH/.
+
+Every flag can also be set by the environment variable shown beside it; a
+flag given on the command line wins. GET /health answers when the process is
+up, GET /ready when the storage answers too.
+
+Flags:
+`
+
+// setting binds one configuration field to a flag and an environment variable.
+type setting struct {
+	flag, env, usage string
+	value            flag.Value
+}
+
+func settings(cfg *server.Config) []setting {
+	return []setting{
+		{"http-addr", "OTLP2PARQUET_HTTP_ADDR", "OTLP/HTTP listen address (empty: off)", (*stringValue)(&cfg.HTTPAddr)},
+		{"grpc-addr", "OTLP2PARQUET_GRPC_ADDR", "OTLP/gRPC listen address (empty: off)", (*stringValue)(&cfg.GRPCAddr)},
+		{"storage", "OTLP2PARQUET_STORAGE", "where files go: file or s3", (*stringValue)(&cfg.Storage)},
+		{"output-dir", "OTLP2PARQUET_OUTPUT_DIR", "file storage directory", (*stringValue)(&cfg.OutputDir)},
+		{"s3-bucket", "OTLP2PARQUET_S3_BUCKET", "S3 bucket", (*stringValue)(&cfg.S3Bucket)},
+		{"s3-prefix", "OTLP2PARQUET_S3_PREFIX", "prefix of every object key in the bucket", (*stringValue)(&cfg.S3Prefix)},
+		{"s3-region", "OTLP2PARQUET_S3_REGION", "S3 region (default: from the AWS environment, else us-east-1; auto for R2)", (*stringValue)(&cfg.S3Region)},
+		{"s3-endpoint", "OTLP2PARQUET_S3_ENDPOINT", "S3 endpoint URL for S3-compatible stores (MinIO, R2, versitygw)", (*stringValue)(&cfg.S3Endpoint)},
+		{"s3-force-path-style", "OTLP2PARQUET_S3_FORCE_PATH_STYLE", "address buckets as endpoint/bucket instead of bucket.endpoint", (*boolValue)(&cfg.S3ForcePathStyle)},
+		{"max-body-bytes", "OTLP2PARQUET_MAX_BODY_BYTES", "largest request body, counted after decompression", (*int64Value)(&cfg.MaxBodyBytes)},
+		{"max-inflight-bytes", "OTLP2PARQUET_MAX_INFLIGHT_BYTES", "request bytes processed at once before the server answers 503 (load shedding)", (*int64Value)(&cfg.MaxInFlightBytes)},
+		{"auth-token", "OTLP2PARQUET_AUTH_TOKEN", "when set, requests need \"Authorization: Bearer TOKEN\"", (*stringValue)(&cfg.AuthToken)},
+		{"shutdown-timeout", "OTLP2PARQUET_SHUTDOWN_TIMEOUT", "how long to let requests in flight finish on SIGTERM/SIGINT", (*durationValue)(&cfg.ShutdownTimeout)},
+		{"log-level", "OTLP2PARQUET_LOG_LEVEL", "debug, info, warn or error", (*stringValue)(&cfg.LogLevel)},
+		{"log-format", "OTLP2PARQUET_LOG_FORMAT", "text or json", (*stringValue)(&cfg.LogFormat)},
+	}
+}
+
+// parseServe reads the environment, then the flags, into a configuration.
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (server.Config, error) {
+	cfg := server.Defaults()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	set := settings(&cfg)
+	for _, s := range set {
+		fs.Var(s.value, s.flag, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+	}
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
+	}
+	for _, s := range set {
+		if v := getenv(s.env); v != "" {
+			if err := s.value.Set(v); err != nil {
+				return cfg, fmt.Errorf("%s=%q: %v", s.env, v, err)
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return cfg, cfg.Validate()
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseServe(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "otlp2parquet: bad configuration:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(stderr, cfg)
+	p := platform.Detect(os.Getenv)
+	log.Info("otlp2parquet starting", "version", version.Version, "platform", p.String())
+	switch p {
+	case platform.Lambda:
+		log.Error("AWS_LAMBDA_FUNCTION_NAME is set, but this build has no AWS Lambda runtime yet; unset it to run the standalone server")
+		return 1
+	case platform.Workers:
+		log.Error("CF_WORKER is set: the Cloudflare Worker is the WebAssembly build, not this binary; unset it to run the standalone server")
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	srv, err := server.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	if err := srv.Serve(ctx); err != nil {
+		log.Error("server failed", "err", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func newLogger(w io.Writer, cfg server.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+type stringValue string
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+type int64Value int64
+
+func (v *int64Value) Set(s string) error {
+	n, err := parseBytes(s)
+	if err != nil {
+		return err
+	}
+	*v = int64Value(n)
+	return nil
+}
+func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+// parseBytes reads a byte count: a number, optionally with KiB, MiB or GiB.
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if rest, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = strings.TrimSpace(rest), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a byte count (like 67108864 or 64MiB)", s)
+	}
+	return n * mult, nil
+}
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (like 30s)", s)
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+)
+
+// Config is the standalone server's configuration. Each field is one flag
+// and one OTLP2PARQUET_* environment variable (see internal/cli).
+type Config struct {
+	HTTPAddr string // OTLP/HTTP listen address; "" turns it off
+	GRPCAddr string // OTLP/gRPC listen address; "" turns it off
+
+	Storage   string // "file" or "s3"
+	OutputDir string // file storage root
+
+	S3Bucket         string
+	S3Prefix         string
+	S3Region         string
+	S3Endpoint       string
+	S3ForcePathStyle bool
+
+	MaxBodyBytes     int64 // per request, counted after decompression
+	MaxInFlightBytes int64 // all requests being processed; past it the server sheds load
+	AuthToken        string
+
+	ShutdownTimeout time.Duration
+	LogLevel        string // debug, info, warn, error
+	LogFormat       string // text or json
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		HTTPAddr:         "127.0.0.1:4318",
+		GRPCAddr:         "127.0.0.1:4317",
+		Storage:          "file",
+		OutputDir:        "./data",
+		MaxBodyBytes:     64 << 20,
+		MaxInFlightBytes: 512 << 20,
+		ShutdownTimeout:  30 * time.Second,
+		LogLevel:         "info",
+		LogFormat:        "text",
+	}
+}
+
+// Validate reports the first setting that cannot work, by its variable name.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("OTLP2PARQUET_%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if c.HTTPAddr == "" && c.GRPCAddr == "" {
+		bad("HTTP_ADDR", "both HTTP_ADDR and GRPC_ADDR are empty: nothing to listen on")
+	}
+	for name, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "GRPC_ADDR": c.GRPCAddr} {
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(name, "%q is not host:port: %v", addr, err)
+		}
+	}
+	switch c.Storage {
+	case "file":
+		if c.OutputDir == "" {
+			bad("OUTPUT_DIR", "empty; file storage needs a directory")
+		}
+	case "s3":
+		if c.S3Bucket == "" {
+			bad("S3_BUCKET", "empty; s3 storage needs a bucket")
+		}
+	default:
+		bad("STORAGE", "%q is not file or s3", c.Storage)
+	}
+	if c.MaxBodyBytes <= 0 {
+		bad("MAX_BODY_BYTES", "%d, want a positive number of bytes", c.MaxBodyBytes)
+	}
+	if c.MaxInFlightBytes < c.MaxBodyBytes {
+		bad("MAX_INFLIGHT_BYTES", "%d is less than MAX_BODY_BYTES %d: no request of the largest size could ever be taken", c.MaxInFlightBytes, c.MaxBodyBytes)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT", "%v, want a positive duration", c.ShutdownTimeout)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,189 @@
+// Package server runs the standalone otlp2parquet: OTLP/HTTP and OTLP/gRPC receivers writing to local disk or S3.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/otlpgrpc"
+	"github.com/otlp2parquet/otlp2parquet/receiver/otlphttp"
+	"github.com/otlp2parquet/otlp2parquet/storage"
+	"github.com/otlp2parquet/otlp2parquet/storage/file"
+	"github.com/otlp2parquet/otlp2parquet/storage/s3"
+)
+
+// Server is a configured, listening server; Serve runs it.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	bucket storage.Bucket
+	httpL  net.Listener
+	grpcL  net.Listener
+	http   *http.Server
+	grpc   *grpc.Server
+}
+
+// New opens the storage and the listeners, so that a bad address or an
+// unreachable bucket stops start-up with a clear error.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	bucket, err := OpenBucket(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, bucket: bucket}
+	p := ingest.New(bucket, ingest.Options{})
+	if cfg.HTTPAddr != "" {
+		if s.httpL, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("OTLP2PARQUET_HTTP_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/", otlphttp.New(p, otlphttp.Options{
+			MaxBodyBytes:     cfg.MaxBodyBytes,
+			MaxInFlightBytes: cfg.MaxInFlightBytes,
+			AuthToken:        cfg.AuthToken,
+			Logger:           log,
+		}))
+		mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintln(w, "ok")
+		})
+		mux.HandleFunc("GET /ready", s.ready)
+		s.http = &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       2 * time.Minute, // a 64 MiB body over a slow link, and no longer
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+	}
+	if cfg.GRPCAddr != "" {
+		if s.grpcL, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+			s.closeListeners()
+			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR: %w", err)
+		}
+		s.grpc = otlpgrpc.NewServer(p, otlpgrpc.Options{
+			MaxRecvMsgSize:   int(cfg.MaxBodyBytes),
+			MaxInFlightBytes: cfg.MaxInFlightBytes,
+			AuthToken:        cfg.AuthToken,
+			Logger:           log,
+		})
+	}
+	return s, nil
+}
+
+// OpenBucket opens the storage the configuration names.
+func OpenBucket(ctx context.Context, cfg Config) (storage.Bucket, error) {
+	switch cfg.Storage {
+	case "s3":
+		b, err := s3.New(ctx, s3.Config{
+			Bucket:         cfg.S3Bucket,
+			Prefix:         cfg.S3Prefix,
+			Region:         cfg.S3Region,
+			Endpoint:       cfg.S3Endpoint,
+			ForcePathStyle: cfg.S3ForcePathStyle,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("s3 storage: %w", err)
+		}
+		return b, nil
+	default:
+		b, err := file.New(cfg.OutputDir)
+		if err != nil {
+			return nil, fmt.Errorf("OTLP2PARQUET_OUTPUT_DIR: %w", err)
+		}
+		return b, nil
+	}
+}
+
+func (s *Server) closeListeners() {
+	for _, l := range []net.Listener{s.httpL, s.grpcL} {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+// HTTPAddr and GRPCAddr are the addresses listened on ("" when off).
+func (s *Server) HTTPAddr() string { return addr(s.httpL) }
+func (s *Server) GRPCAddr() string { return addr(s.grpcL) }
+
+func addr(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+// ready answers 200 when the storage answers, 503 otherwise.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if c, ok := s.bucket.(storage.Checker); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := c.Check(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "storage not ready: %v\n", err)
+			return
+		}
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Serve runs until ctx is done, then stops taking requests, lets the ones
+// in flight finish (up to ShutdownTimeout) and returns.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 2)
+	var wg sync.WaitGroup
+	if s.http != nil {
+		wg.Go(func() {
+			if err := s.http.Serve(s.httpL); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		})
+	}
+	if s.grpc != nil {
+		wg.Go(func() {
+			if err := s.grpc.Serve(s.grpcL); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+				errc <- fmt.Errorf("grpc: %w", err)
+			}
+		})
+	}
+	s.log.Info("otlp2parquet listening", "http", s.HTTPAddr(), "grpc", s.GRPCAddr(), "storage", s.cfg.Storage)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.log.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if s.http != nil {
+		if serr := s.http.Shutdown(sctx); serr != nil {
+			s.log.Warn("http shutdown", "err", serr)
+		}
+	}
+	if s.grpc != nil {
+		done := make(chan struct{})
+		go func() { s.grpc.GracefulStop(); close(done) }()
+		select {
+		case <-done:
+		case <-sctx.Done():
+			s.grpc.Stop()
+		}
+	}
+	wg.Wait()
+	return err
+}
