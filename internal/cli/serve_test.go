@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestParseServeDefaults(t *testing.T) {
+	cfg, err := parseServe(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:4318" || cfg.GRPCAddr != "127.0.0.1:4317" || cfg.Storage != "file" ||
+		cfg.OutputDir != "./data" || cfg.MaxBodyBytes != 64<<20 || cfg.AuthToken != "" {
+		t.Fatalf("defaults %+v", cfg)
+	}
+}
+
+func TestParseServeEnvAndFlags(t *testing.T) {
+	e := env(map[string]string{
+		"OTLP2PARQUET_HTTP_ADDR":           "127.0.0.1:9318",
+		"OTLP2PARQUET_GRPC_ADDR":           "",
+		"OTLP2PARQUET_STORAGE":             "s3",
+		"OTLP2PARQUET_S3_BUCKET":           "logs",
+		"OTLP2PARQUET_S3_PREFIX":           "otel/",
+		"OTLP2PARQUET_S3_REGION":           "auto",
+		"OTLP2PARQUET_S3_ENDPOINT":         "http://127.0.0.1:7070",
+		"OTLP2PARQUET_S3_FORCE_PATH_STYLE": "true",
+		"OTLP2PARQUET_MAX_BODY_BYTES":      "8MiB",
+		"OTLP2PARQUET_AUTH_TOKEN":          "secret",
+		"OTLP2PARQUET_SHUTDOWN_TIMEOUT":    "5s",
+	})
+	cfg, err := parseServe([]string{"--http-addr", "127.0.0.1:1234", "--s3-prefix=x/"}, e, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:1234" || cfg.S3Prefix != "x/" {
+		t.Errorf("flags did not win over the environment: %+v", cfg)
+	}
+	if cfg.GRPCAddr != "127.0.0.1:4317" {
+		t.Errorf("an empty variable counts as unset: GRPCAddr %q", cfg.GRPCAddr)
+	}
+	if cfg.Storage != "s3" || cfg.S3Bucket != "logs" || cfg.S3Region != "auto" || cfg.S3Endpoint != "http://127.0.0.1:7070" ||
+		!cfg.S3ForcePathStyle || cfg.MaxBodyBytes != 8<<20 || cfg.AuthToken != "secret" || cfg.ShutdownTimeout != 5*time.Second {
+		t.Errorf("environment not applied: %+v", cfg)
+	}
+}
+
+func TestParseServeBadSettingsNameTheVariable(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"OTLP2PARQUET_STORAGE": "ftp"}, nil, "OTLP2PARQUET_STORAGE"},
+		{map[string]string{"OTLP2PARQUET_S3_FORCE_PATH_STYLE": "maybe"}, nil, "OTLP2PARQUET_S3_FORCE_PATH_STYLE"},
+		{map[string]string{"OTLP2PARQUET_MAX_BODY_BYTES": "lots"}, nil, "OTLP2PARQUET_MAX_BODY_BYTES"},
+		{map[string]string{"OTLP2PARQUET_MAX_BODY_BYTES": "0"}, nil, "OTLP2PARQUET_MAX_BODY_BYTES"},
+		{map[string]string{"OTLP2PARQUET_HTTP_ADDR": "localhost"}, nil, "OTLP2PARQUET_HTTP_ADDR"},
+		{map[string]string{"OTLP2PARQUET_STORAGE": "s3"}, nil, "OTLP2PARQUET_S3_BUCKET"},
+		{map[string]string{"OTLP2PARQUET_SHUTDOWN_TIMEOUT": "soon"}, nil, "OTLP2PARQUET_SHUTDOWN_TIMEOUT"},
+		{map[string]string{"OTLP2PARQUET_LOG_LEVEL": "loud"}, nil, "OTLP2PARQUET_LOG_LEVEL"},
+		{nil, []string{"--storage", "ftp"}, "OTLP2PARQUET_STORAGE"},
+		{nil, []string{"--nope"}, "nope"},
+		{nil, []string{"extra"}, "unexpected arguments"},
+	} {
+		_, err := parseServe(c.args, env(c.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("env %v args %q: error %v, want one naming %s", c.env, c.args, err, c.want)
+		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1024": 1024, "64MiB": 64 << 20, "1 GiB": 1 << 30, "3KiB": 3072} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1.5MiB", "1TB", "99999999999GiB"} {
+		if _, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q) succeeded", in)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+func start(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+	return s
+}
+
+func testConfig(t *testing.T) Config {
+	cfg := Defaults()
+	cfg.HTTPAddr, cfg.GRPCAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.OutputDir = t.TempDir()
+	return cfg
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHealthReadyAndBothReceivers(t *testing.T) {
+	cfg := testConfig(t)
+	s := start(t, cfg)
+	base := "http://" + s.HTTPAddr()
+	if code, body := get(t, base+"/health"); code != 200 || body != "ok\n" {
+		t.Fatalf("/health: %d %q", code, body)
+	}
+	if code, body := get(t, base+"/ready"); code != 200 {
+		t.Fatalf("/ready: %d %q", code, body)
+	}
+
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "wired")
+	rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("hello")
+	body, _ := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	resp, err := http.Post(base+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /v1/logs: %d", resp.StatusCode)
+	}
+
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var req collogspb.ExportLogsServiceRequest
+	if err := protoUnmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collogspb.NewLogsServiceClient(conn).Export(context.Background(), &req); err != nil {
+		t.Fatalf("gRPC Export: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(cfg.OutputDir, "logs", "wired", "*", "*", "*", "*", "*.parquet"))
+	if len(files) != 2 {
+		t.Fatalf("%d files stored, want 2 (one per request): %q", len(files), files)
+	}
+
+	// Storage gone: not ready, still alive.
+	if err := os.RemoveAll(cfg.OutputDir); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, base+"/ready"); code != 503 || !strings.Contains(body, "storage not ready") {
+		t.Fatalf("/ready without storage: %d %q", code, body)
+	}
+	if code, _ := get(t, base+"/health"); code != 200 {
+		t.Fatalf("/health without storage: %d", code)
+	}
+}
+
+func TestNewReportsBadAddress(t *testing.T) {
+	cfg := testConfig(t)
+	s := start(t, cfg)
+	cfg2 := testConfig(t)
+	cfg2.HTTPAddr = s.HTTPAddr() // taken
+	if _, err := New(context.Background(), cfg2, slog.Default()); err == nil || !strings.Contains(err.Error(), "OTLP2PARQUET_HTTP_ADDR") {
+		t.Fatalf("error %v, want one naming OTLP2PARQUET_HTTP_ADDR", err)
+	}
+}
+
+func protoUnmarshal(b []byte, m *collogspb.ExportLogsServiceRequest) error {
+	return proto.Unmarshal(b, m)
+}
