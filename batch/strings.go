@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -124,7 +123,7 @@ func (c *converter) appendJSON(b []byte, l *otlp.Logs, v otlp.Value) []byte {
 	case otlp.KindEmpty:
 		return append(b, "null"...)
 	case otlp.KindString:
-		return appendJSONString(b, v.Str)
+		return otlp.AppendJSONString(b, v.Str)
 	case otlp.KindBool:
 		if v.Bool() {
 			return append(b, "true"...)
@@ -169,7 +168,7 @@ func (c *converter) appendJSON(b []byte, l *otlp.Logs, v otlp.Value) []byte {
 				b = append(b, ',')
 			}
 			first = false
-			b = appendJSONString(b, kvs[i].Key)
+			b = otlp.AppendJSONString(b, kvs[i].Key)
 			b = append(b, ':')
 			b = c.appendJSON(b, l, kvs[i].Value)
 		}
@@ -179,57 +178,3 @@ func (c *converter) appendJSON(b []byte, l *otlp.Logs, v otlp.Value) []byte {
 	return append(b, "null"...)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s as encoding/json does with HTML escaping off.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}

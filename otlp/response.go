@@ -62,7 +62,8 @@ func AppendLogsResponseJSON(b []byte, rejected int64, msg string) []byte {
 	}
 	if msg != "" {
 		b = append(b, `"errorMessage":`...)
-		b = appendJSONString(b, msg)
+		// Each run of invalid UTF-8 becomes one U+FFFD, as in the protobuf form.
+		b = AppendJSONString(b, strings.ToValidUTF8(msg, "\uFFFD"))
 	}
 	return append(b, "}}"...)
 }
@@ -94,39 +95,9 @@ func AppendStatusJSON(b []byte, code int32, msg string) []byte {
 	}
 	if msg != "" {
 		b = append(b, `"message":`...)
-		b = appendJSONString(b, msg)
+		// Each run of invalid UTF-8 becomes one U+FFFD, as in the protobuf form.
+		b = AppendJSONString(b, strings.ToValidUTF8(msg, "\uFFFD"))
 	}
 	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, invalid UTF-8 replaced by U+FFFD (each run of
-// invalid bytes by one, as in the protobuf encoding).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue // multi-byte runes are all >= 0x80: copied as they are
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
