@@ -177,4 +177,3 @@ func (c *converter) appendJSON(b []byte, l *otlp.Logs, v otlp.Value) []byte {
 	}
 	return append(b, "null"...)
 }
-

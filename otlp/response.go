@@ -100,4 +100,3 @@ func AppendStatusJSON(b []byte, code int32, msg string) []byte {
 	}
 	return append(b, '}')
 }
-
