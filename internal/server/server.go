@@ -33,7 +33,9 @@ type Server struct {
 }
 
 // New opens the storage and the listeners, so that a bad address or an
-// unreachable bucket stops start-up with a clear error.
+// unusable output directory stops start-up with a clear error. An S3 bucket
+// that does not answer yet does not: the server starts, /ready answers 503,
+// and requests get 503 with Retry-After until the store is back.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -170,20 +172,26 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	// Both receivers stop taking requests at once, then drain side by side:
+	// one after the other, gRPC would take new requests while HTTP drains.
+	var stopping sync.WaitGroup
+	if s.grpc != nil {
+		stopping.Go(func() {
+			done := make(chan struct{})
+			go func() { s.grpc.GracefulStop(); close(done) }()
+			select {
+			case <-done:
+			case <-sctx.Done():
+				s.grpc.Stop()
+			}
+		})
+	}
 	if s.http != nil {
 		if serr := s.http.Shutdown(sctx); serr != nil {
 			s.log.Warn("http shutdown", "err", serr)
 		}
 	}
-	if s.grpc != nil {
-		done := make(chan struct{})
-		go func() { s.grpc.GracefulStop(); close(done) }()
-		select {
-		case <-done:
-		case <-sctx.Done():
-			s.grpc.Stop()
-		}
-	}
+	stopping.Wait()
 	wg.Wait()
 	return err
 }
