@@ -1,5 +1,5 @@
 # Common tasks. `make test` runs everything CI runs (scripts/test.sh).
-.PHONY: test tools run build fuzz bench lint
+.PHONY: test tools run build fuzz bench lint load
 
 test:
 	bash scripts/test.sh
@@ -22,3 +22,6 @@ bench:
 lint: tools
 	go vet ./...
 	.tools/bin/staticcheck ./...
+
+load: # load benchmark of the standalone server (bench/load.sh; not part of make test)
+	bash bench/load.sh

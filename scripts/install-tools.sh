@@ -18,6 +18,7 @@ STATICCHECK_VERSION="v0.8.2"
 DUCKDB_NODE_API_VERSION="1.5.6-r.1" # must match tools/duckdb/package.json
 VERSITYGW_VERSION="v1.8.0"
 TELEMETRYGEN_VERSION="v0.161.0"
+VEGETA_VERSION="v12.13.0" # load benchmark only (bench/load.sh); not in TOOLS
 
 # Every tool, in install order.
 TOOLS=(staticcheck duckdb versitygw telemetrygen)
@@ -112,6 +113,25 @@ install_telemetrygen() {
 		die "go install telemetrygen@$TELEMETRYGEN_VERSION failed"
 	"$bin" --help >/dev/null || die "installed telemetrygen does not run"
 	stamp_set telemetrygen "$TELEMETRYGEN_VERSION"
+}
+
+# --- vegeta -------------------------------------------------------------------
+# HTTP load generator for bench/load.sh (`make load`). The tests do not need it,
+# so it is not in TOOLS: install it with `scripts/install-tools.sh vegeta`.
+install_vegeta() {
+	local bin="$TOOLS_BIN/vegeta"
+	if [[ -x "$bin" ]] && stamp_ok vegeta "$VEGETA_VERSION"; then
+		log "vegeta $VEGETA_VERSION already installed"
+		return 0
+	fi
+	need go
+	log "installing vegeta $VEGETA_VERSION"
+	# Build outside the module so its go.mod and GOFLAGS=-mod=... do not apply.
+	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
+		go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION") ||
+		die "go install vegeta@$VEGETA_VERSION failed"
+	"$bin" -version >/dev/null || die "installed vegeta does not run"
+	stamp_set vegeta "$VEGETA_VERSION"
 }
 
 main() {
