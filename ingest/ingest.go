@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -58,6 +59,14 @@ type Options struct {
 	RowGroupSize int
 	// Now is the receive time source; nil means time.Now.
 	Now func() time.Time
+	// MaxConcurrent bounds the requests processed at once (each holds its
+	// decoded data and Parquet buffers); 0 means 32 per CPU, enough to keep
+	// the CPUs busy while many requests wait on slow storage.
+	MaxConcurrent int
+	// MaxWait is how long a request may wait for one of those slots before
+	// it is refused with ErrOverloaded; 0 means one second. Refusing fast
+	// (a 503 with Retry-After) beats queueing until clients time out.
+	MaxWait time.Duration
 }
 
 // Pipeline stores export requests. It is safe for concurrent use: each call
@@ -66,6 +75,7 @@ type Pipeline struct {
 	bucket storage.Bucket
 	opts   Options
 	pool   sync.Pool
+	slots  chan struct{}
 }
 
 type state struct {
@@ -80,7 +90,13 @@ func New(bucket storage.Bucket, opts Options) *Pipeline {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	p := &Pipeline{bucket: bucket, opts: opts}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 32 * runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = time.Second
+	}
+	p := &Pipeline{bucket: bucket, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent)}
 	p.pool.New = func() any {
 		return &state{writer: pqenc.NewWriter(batch.Schema(), pqenc.Options{
 			PageSize:     opts.PageSize,
@@ -148,6 +164,10 @@ func Decode(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
 // and returns the error: nothing of the request should count as stored.
 // body is not retained.
 func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Result, error) {
+	if err := p.acquire(ctx); err != nil {
+		return Result{}, err
+	}
+	defer func() { <-p.slots }()
 	st := p.pool.Get().(*state)
 	defer p.pool.Put(st)
 	st.logs.Reset()
@@ -155,6 +175,25 @@ func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Resul
 		return Result{}, err
 	}
 	return p.store(ctx, st)
+}
+
+// acquire takes a processing slot, waiting at most MaxWait.
+func (p *Pipeline) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(p.opts.MaxWait)
+	defer t.Stop()
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("ingest: %w: %d requests in progress, none finished within %v", ErrOverloaded, p.opts.MaxConcurrent, p.opts.MaxWait)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (p *Pipeline) store(ctx context.Context, st *state) (Result, error) {

@@ -256,3 +256,47 @@ func TestEmptyRequest(t *testing.T) {
 		}
 	}
 }
+
+// blocking holds every Put until release is closed.
+type blocking struct {
+	storage.Bucket
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blocking) Put(ctx context.Context, key string, data []byte) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.Bucket.Put(ctx, key, data)
+}
+
+func TestOverloadIsRefusedFast(t *testing.T) {
+	b := &blocking{Bucket: memstore.New(), entered: make(chan struct{}, 4), release: make(chan struct{})}
+	p := ingest.New(b, ingest.Options{MaxConcurrent: 1, MaxWait: 50 * time.Millisecond})
+	body := request(t)
+	first := make(chan error, 1)
+	go func() {
+		_, err := p.ExportLogs(context.Background(), body, ingest.Protobuf)
+		first <- err
+	}()
+	<-b.entered // the only slot is taken
+	start := time.Now()
+	_, err := p.ExportLogs(context.Background(), body, ingest.Protobuf)
+	if !errors.Is(err, ingest.ErrOverloaded) {
+		t.Fatalf("second request: %v, want ErrOverloaded", err)
+	}
+	if o := ingest.Classify(err); o.HTTPStatus != 503 || o.RetryAfter <= 0 {
+		t.Fatalf("overload outcome %+v, want 503 with Retry-After", o)
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Fatalf("refusal took %v", waited)
+	}
+	close(b.release) // entered has room for the next Put
+	if err := <-first; err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	// The slot is free again.
+	if _, err := p.ExportLogs(context.Background(), body, ingest.Protobuf); err != nil {
+		t.Fatalf("after the overload: %v", err)
+	}
+}
