@@ -4,6 +4,7 @@ package batch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -80,23 +81,34 @@ type stringMap struct {
 	keys, vals          []string
 }
 
-func (m *stringMap) add(pairs []pair) {
-	if len(pairs) == 0 {
+// add appends one row's map of the parallel keys and vals. It fills the
+// levels in bulk rather than appending slot by slot: maps are most of the
+// slots of a row.
+func (m *stringMap) add(keys, vals []string) {
+	if len(keys) == 0 {
 		m.rep = append(m.rep, 0)
 		m.keyDef = append(m.keyDef, 0)
 		m.valDef = append(m.valDef, 0)
 		return
 	}
-	for i, p := range pairs {
-		m.rep = append(m.rep, min(uint8(i), 1))
-		m.keyDef = append(m.keyDef, 1)
-		m.valDef = append(m.valDef, 2)
-		m.keys = append(m.keys, p.k)
-		m.vals = append(m.vals, p.v)
-	}
+	m.rep = appendLevels(m.rep, 0, 1, len(keys))
+	m.keyDef = appendLevels(m.keyDef, 1, 1, len(keys))
+	m.valDef = appendLevels(m.valDef, 2, 2, len(keys))
+	m.keys = append(m.keys, keys...)
+	m.vals = append(m.vals, vals...)
 }
 
-type pair struct{ k, v string }
+// appendLevels appends n > 0 levels: first, then n-1 times rest.
+func appendLevels(lv []uint8, first, rest uint8, n int) []uint8 {
+	at := len(lv)
+	lv = slices.Grow(lv, n)[:at+n]
+	s := lv[at:]
+	s[0] = first
+	for i := 1; i < len(s); i++ {
+		s[i] = rest
+	}
+	return lv
+}
 
 const (
 	zeroTraceID = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
@@ -174,15 +186,18 @@ type Result struct {
 // Builder splits decoded logs into partitions and fills their columns. Keep
 // one to reuse its memory; it is not safe for concurrent use.
 type Builder struct {
-	conv    converter
-	parts   []*Logs // all allocated partitions; the first n are in use
-	n       int
-	index   map[partKey]int
-	pairs   []pair // converted resource and scope attributes
-	scratch []pair
-	last    map[string]int // appendPairsLong's index of each key's last position
-	res     []resourceInfo
-	scopes  []scopeInfo
+	conv  converter
+	parts []*Logs // all allocated partitions; the first n are in use
+	n     int
+	index map[partKey]int
+	// keys and vals are the converted resource and scope attributes, parallel.
+	keys, vals []string
+	// recKeys and recVals are the current record's converted attributes;
+	// recKeys stays for the next record (see recordAttrs).
+	recKeys, recVals []string
+	last             map[string]int // appendKVsLong's index of each key's last position
+	res              []resourceInfo
+	scopes           []scopeInfo
 }
 
 type partKey struct {
@@ -197,11 +212,11 @@ type resourceInfo struct {
 	hasNS       bool
 	hasInstance bool
 	schemaURL   string
-	attrs       []pair
+	keys, vals  []string // attributes
 }
 
 type scopeInfo struct {
-	attrs []pair
+	keys, vals []string // attributes
 }
 
 // Reset drops the partitions of the last Build. Their memory is reused.
@@ -211,7 +226,8 @@ func (b *Builder) Reset() {
 	}
 	b.n = 0
 	clear(b.index)
-	b.pairs = b.pairs[:0]
+	b.keys, b.vals = b.keys[:0], b.vals[:0]
+	b.recKeys = b.recKeys[:0] // they point into the last request
 	b.conv.arena.reset()
 }
 
@@ -233,7 +249,9 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 	}
 	b.scopes = b.scopes[:0]
 	for _, sl := range l.Scopes {
-		b.scopes = append(b.scopes, scopeInfo{attrs: b.convert(l, sl.Attributes)})
+		var sc scopeInfo
+		sc.keys, sc.vals = b.convert(l, sl.Attributes)
+		b.scopes = append(b.scopes, sc)
 	}
 
 	for ri := range l.Resources {
@@ -289,41 +307,72 @@ func (b *Builder) partition(service string, hour int64) *Logs {
 }
 
 func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
-	info := resourceInfo{service: UnknownService, schemaURL: rl.SchemaURL, attrs: b.convert(l, rl.Attributes)}
-	for _, p := range info.attrs {
-		switch p.k {
+	info := resourceInfo{service: UnknownService, schemaURL: rl.SchemaURL}
+	info.keys, info.vals = b.convert(l, rl.Attributes)
+	for i, k := range info.keys {
+		switch k {
 		case attrServiceName:
-			info.service = p.v
+			info.service = info.vals[i]
 		case attrServiceNamespace:
-			info.namespace, info.hasNS = p.v, true
+			info.namespace, info.hasNS = info.vals[i], true
 		case attrServiceInstanceID:
-			info.instance, info.hasInstance = p.v, true
+			info.instance, info.hasInstance = info.vals[i], true
 		}
 	}
 	return info
 }
 
-// convert renders an attribute list as strings that live until the next Build.
-func (b *Builder) convert(l *otlp.Logs, r otlp.Range) []pair {
-	start := len(b.pairs)
-	b.pairs = b.appendPairs(b.pairs, l, l.KeyValues[r.Start:r.End])
-	return b.pairs[start:len(b.pairs):len(b.pairs)]
+// convert renders an attribute list as parallel keys and values that live
+// until the next Build.
+func (b *Builder) convert(l *otlp.Logs, r otlp.Range) (keys, vals []string) {
+	start := len(b.keys)
+	b.keys, b.vals = b.appendKVs(b.keys, b.vals, l, l.KeyValues[r.Start:r.End])
+	end := len(b.keys)
+	return b.keys[start:end:end], b.vals[start:end:end]
 }
 
-// appendPairs renders kvs as strings. When a key repeats (which OpenTelemetry
+// recordAttrs converts a record's attributes into scratch space: they are
+// used once. Records mostly carry the same keys in the same order as the
+// record before (they come from the same logging call): then the previous
+// record's key strings are used again. They are known to hold no duplicate,
+// which spares the duplicate check, and the encoder's dictionary recognizes
+// the very same strings by their address, without comparing bytes.
+func (b *Builder) recordAttrs(l *otlp.Logs, kvs []otlp.KeyValue) (keys, vals []string) {
+	b.recVals = b.recVals[:0]
+	if len(kvs) == len(b.recKeys) && sameKeys(kvs, b.recKeys) {
+		for i := range kvs {
+			b.recVals = append(b.recVals, b.conv.AsString(l, kvs[i].Value))
+		}
+		return b.recKeys, b.recVals
+	}
+	b.recKeys, b.recVals = b.appendKVs(b.recKeys[:0], b.recVals, l, kvs)
+	return b.recKeys, b.recVals
+}
+
+func sameKeys(kvs []otlp.KeyValue, keys []string) bool {
+	for i := range kvs {
+		if kvs[i].Key != keys[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendKVs renders kvs as strings. When a key repeats (which OpenTelemetry
 // forbids), the last value is kept, as the Collector's pdata does, because
 // Parquet readers such as DuckDB reject maps with duplicate keys.
-func (b *Builder) appendPairs(dst []pair, l *otlp.Logs, kvs []otlp.KeyValue) []pair {
+func (b *Builder) appendKVs(keys, vals []string, l *otlp.Logs, kvs []otlp.KeyValue) ([]string, []string) {
 	if len(kvs) > 16 {
-		return b.appendPairsLong(dst, l, kvs)
+		return b.appendKVsLong(keys, vals, l, kvs)
 	}
 	for i := range kvs {
 		if hasLaterKey(kvs, i) {
 			continue
 		}
-		dst = append(dst, pair{kvs[i].Key, b.conv.AsString(l, kvs[i].Value)})
+		keys = append(keys, kvs[i].Key)
+		vals = append(vals, b.conv.AsString(l, kvs[i].Value))
 	}
-	return dst
+	return keys, vals
 }
 
 func hasLaterKey(kvs []otlp.KeyValue, i int) bool {
@@ -336,9 +385,9 @@ func hasLaterKey(kvs []otlp.KeyValue, i int) bool {
 	return false
 }
 
-// appendPairsLong is appendPairs for long lists, where comparing every pair
+// appendKVsLong is appendKVs for long lists, where comparing every pair
 // of keys would cost too much.
-func (b *Builder) appendPairsLong(dst []pair, l *otlp.Logs, kvs []otlp.KeyValue) []pair {
+func (b *Builder) appendKVsLong(keys, vals []string, l *otlp.Logs, kvs []otlp.KeyValue) ([]string, []string) {
 	if b.last == nil {
 		b.last = make(map[string]int, len(kvs))
 	}
@@ -350,9 +399,10 @@ func (b *Builder) appendPairsLong(dst []pair, l *otlp.Logs, kvs []otlp.KeyValue)
 		if b.last[kvs[i].Key] != i {
 			continue
 		}
-		dst = append(dst, pair{kvs[i].Key, b.conv.AsString(l, kvs[i].Value)})
+		keys = append(keys, kvs[i].Key)
+		vals = append(vals, b.conv.AsString(l, kvs[i].Value))
 	}
-	return dst
+	return keys, vals
 }
 
 func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, observed int64, ri *resourceInfo, sl *otlp.ScopeLogs, sc *scopeInfo) {
@@ -379,12 +429,10 @@ func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, obs
 	p.scopeName = append(p.scopeName, sl.Name)
 	// proto3 cannot tell an empty version from none: both are null.
 	p.scopeVersion.add(sl.Version, sl.Version != "")
-	p.resourceAttrs.add(ri.attrs)
-	// Record attributes are converted in scratch space: they are used once.
-	b.scratch = b.appendPairs(b.scratch[:0], l, l.KeyValues[r.Attributes.Start:r.Attributes.End])
-	p.logAttrs.add(b.scratch)
+	p.resourceAttrs.add(ri.keys, ri.vals)
+	p.logAttrs.add(b.recordAttrs(l, l.KeyValues[r.Attributes.Start:r.Attributes.End]))
 	p.resourceSchemaURL = append(p.resourceSchemaURL, ri.schemaURL)
 	p.scopeSchemaURL = append(p.scopeSchemaURL, sl.SchemaURL)
-	p.scopeAttrs.add(sc.attrs)
+	p.scopeAttrs.add(sc.keys, sc.vals)
 	p.eventName = append(p.eventName, r.EventName)
 }

@@ -138,4 +138,3 @@ func BenchmarkWholePath(b *testing.B) {
 		})
 	}
 }
-

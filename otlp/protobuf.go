@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"unicode/utf8"
@@ -22,6 +23,9 @@ type Decoder struct {
 	format string
 	kvs    [MaxDepth + 1][]KeyValue // per-depth lists being collected
 	vals   [MaxDepth + 1][]Value
+	// recKeys holds, by position, the attribute keys of the records decoded
+	// so far (protobuf): see logRecord.
+	recKeys []string
 	jsonState
 }
 
@@ -41,10 +45,17 @@ func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
 	if len(b) > 0 {
 		d.base = uintptr(unsafe.Pointer(&b[0]))
 	}
-	defer func() { d.l = nil }()
+	defer func() {
+		d.l = nil
+		clear(d.recKeys) // they alias b
+		d.recKeys = d.recKeys[:0]
+	}()
 	resource := 0
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -85,6 +96,47 @@ func (d *Decoder) errAt(at []byte, format string, args ...any) *Error {
 	return &Error{Format: d.format, Offset: off, Msg: fmt.Sprintf(format, args...)}
 }
 
+// The decoding loops take their common cases inline (Go does not inline the
+// general functions below, and calls dominate the cost of decoding): tags of
+// fields 1 to 15 take one byte (tag1), and most strings and nested messages
+// are shorter than 128 bytes, so their length takes one byte (bytes1). The
+// general functions handle everything else, including every error, so the
+// fast paths never change what is accepted or how it is reported.
+
+// tag1 decodes a one-byte tag; n is 0 when the tag is not one (then call consumeTag).
+func tag1(b []byte) (num protowire.Number, typ protowire.Type, n int) {
+	if len(b) > 0 && b[0] >= 1<<3 && b[0] < 0x80 {
+		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
+	}
+	return 0, 0, 0
+}
+
+// bytes1 reads a length-delimited field whose tag took n bytes of b when its
+// length takes one byte; ok is false otherwise (then call message).
+func bytes1(b []byte, n int, typ protowire.Type) (v, rest []byte, ok bool) {
+	if typ == protowire.BytesType && n < len(b) {
+		if m := int(b[n]); m < 0x80 && m < len(b)-n {
+			return b[n+1 : n+1+m], b[n+1+m:], true
+		}
+	}
+	return nil, nil, false
+}
+
+// asciiShort reports whether b is at most 16 bytes, all ASCII (most keys
+// and values), checked inline with two overlapping loads; callers fall back
+// to utf8.Valid.
+func asciiShort(b []byte) bool {
+	switch n := len(b); {
+	case n >= 8:
+		return n <= 16 && (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[n-8:]))&0x8080808080808080 == 0
+	case n >= 4:
+		return (binary.LittleEndian.Uint32(b)|binary.LittleEndian.Uint32(b[n-4:]))&0x80808080 == 0
+	case n > 0:
+		return (b[0]|b[n>>1]|b[n-1])&0x80 == 0
+	}
+	return true
+}
+
 // consumeTag is protowire.ConsumeTag that also rejects field numbers past
 // protowire.MaxValidNumber, as the official decoder does.
 func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
@@ -97,6 +149,9 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 
 // message reads a length-delimited field whose tag took n bytes of b.
 func (d *Decoder) message(b []byte, n int, typ protowire.Type, name string) (v, rest []byte, err error) {
+	if v, rest, ok := bytes1(b, n, typ); ok {
+		return v, rest, nil
+	}
 	if typ != protowire.BytesType {
 		return nil, nil, within(d.errAt(b, "wire type %d, want 2 (length-delimited)", typ), name, -1)
 	}
@@ -112,13 +167,16 @@ func (d *Decoder) str(b []byte, n int, typ protowire.Type, name string) (string,
 	if err != nil {
 		return "", nil, err
 	}
-	if !utf8.Valid(v) {
+	if !asciiShort(v) && !utf8.Valid(v) {
 		return "", nil, within(d.errAt(b, "string is not valid UTF-8"), name, -1)
 	}
 	return unsafeString(v), rest, nil
 }
 
 func (d *Decoder) varint(b []byte, n int, typ protowire.Type, name string) (uint64, []byte, error) {
+	if typ == protowire.VarintType && n < len(b) && b[n] < 0x80 {
+		return uint64(b[n]), b[n+1:], nil
+	}
 	if typ != protowire.VarintType {
 		return 0, nil, within(d.errAt(b, "wire type %d, want 0 (varint)", typ), name, -1)
 	}
@@ -130,6 +188,9 @@ func (d *Decoder) varint(b []byte, n int, typ protowire.Type, name string) (uint
 }
 
 func (d *Decoder) fixed64(b []byte, n int, typ protowire.Type, name string) (uint64, []byte, error) {
+	if typ == protowire.Fixed64Type && len(b)-n >= 8 {
+		return binary.LittleEndian.Uint64(b[n:]), b[n+8:], nil
+	}
 	if typ != protowire.Fixed64Type {
 		return 0, nil, within(d.errAt(b, "wire type %d, want 1 (64-bit)", typ), name, -1)
 	}
@@ -141,6 +202,9 @@ func (d *Decoder) fixed64(b []byte, n int, typ protowire.Type, name string) (uin
 }
 
 func (d *Decoder) fixed32(b []byte, n int, typ protowire.Type, name string) (uint32, []byte, error) {
+	if typ == protowire.Fixed32Type && len(b)-n >= 4 {
+		return binary.LittleEndian.Uint32(b[n:]), b[n+4:], nil
+	}
 	if typ != protowire.Fixed32Type {
 		return 0, nil, within(d.errAt(b, "wire type %d, want 5 (32-bit)", typ), name, -1)
 	}
@@ -167,7 +231,10 @@ func (d *Decoder) resourceLogs(b []byte) error {
 	scopesStart := int32(len(l.Scopes))
 	haveResource := false
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -214,7 +281,10 @@ func (d *Decoder) resource(b []byte, r *ResourceLogs) error {
 	kvs := d.kvs[0][:0]
 	entStart := int32(len(l.EntityRefs))
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -258,7 +328,10 @@ func (d *Decoder) entityRef(b []byte) error {
 	// id_keys and description_keys may interleave; collect both, then lay them out.
 	var ids, descs []string
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -307,7 +380,10 @@ func (d *Decoder) scopeLogs(b []byte) error {
 	recStart := int32(len(l.Records))
 	haveScope := false
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -352,7 +428,10 @@ func (d *Decoder) scopeLogs(b []byte) error {
 func (d *Decoder) scope(b []byte, s *ScopeLogs) error {
 	kvs := d.kvs[0][:0]
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -395,7 +474,10 @@ func (d *Decoder) logRecord(b []byte) error {
 	kvs := d.kvs[0][:0]
 	haveBody := false
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -429,12 +511,27 @@ func (d *Decoder) logRecord(b []byte) error {
 				return within(err, "body", -1)
 			}
 		case 6:
-			var m []byte
-			if m, b, err = d.message(b, n, typ, "attributes"); err != nil {
+			m, rest, ok := bytes1(b, n, typ)
+			if ok {
+				b = rest
+			} else if m, b, err = d.message(b, n, typ, "attributes"); err != nil {
 				return err
 			}
 			if kvs, err = d.keyValue(m, kvs, 0); err != nil {
 				return within(err, "attributes", len(kvs))
+			}
+			// Records mostly repeat the keys of the record before, in order.
+			// Such a key is given the earlier record's string, so that one key
+			// is one string throughout: batch and pqenc then find keys equal
+			// by their address without reading their bytes again.
+			if i := len(kvs) - 1; i < len(d.recKeys) {
+				if k := d.recKeys[i]; kvs[i].Key == k {
+					kvs[i].Key = k
+				} else {
+					d.recKeys[i] = kvs[i].Key
+				}
+			} else {
+				d.recKeys = append(d.recKeys, kvs[i].Key)
 			}
 		case 7:
 			if v, b, err = d.varint(b, n, typ, "dropped_attributes_count"); err != nil {
@@ -488,20 +585,29 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 	var kv KeyValue
 	haveValue := false
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return kvs, d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
 		var err error
 		switch num {
 		case 1:
+			if v, rest, ok := bytes1(b, n, typ); ok && (asciiShort(v) || utf8.Valid(v)) {
+				kv.Key, b = unsafeString(v), rest
+				break
+			}
 			if kv.Key, b, err = d.str(b, n, typ, "key"); err != nil {
 				return kvs, err
 			}
 		case 2:
-			var m []byte
 			at := b
-			if m, b, err = d.message(b, n, typ, "value"); err != nil {
+			m, rest, ok := bytes1(b, n, typ)
+			if ok {
+				b = rest
+			} else if m, b, err = d.message(b, n, typ, "value"); err != nil {
 				return kvs, err
 			}
 			if haveValue {
@@ -531,7 +637,10 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
 	var v Value
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -540,6 +649,10 @@ func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
 		switch num {
 		case 1:
 			v = Value{Kind: KindString}
+			if m, rest, ok := bytes1(b, n, typ); ok && (asciiShort(m) || utf8.Valid(m)) {
+				v.Str, b = unsafeString(m), rest
+				break
+			}
 			if v.Str, b, err = d.str(b, n, typ, "string_value"); err != nil {
 				return err
 			}
@@ -611,7 +724,10 @@ func (d *Decoder) anyValue(b []byte, out *Value, depth int) error {
 func (d *Decoder) arrayValue(b []byte, depth int) (Range, error) {
 	vals := d.vals[depth][:0]
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return Range{}, d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
@@ -642,7 +758,10 @@ func (d *Decoder) arrayValue(b []byte, depth int) (Range, error) {
 func (d *Decoder) kvlistValue(b []byte, depth int) (Range, error) {
 	kvs := d.kvs[depth][:0]
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
+		num, typ, n := tag1(b)
+		if n == 0 {
+			num, typ, n = consumeTag(b)
+		}
 		if n < 0 {
 			return Range{}, d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}

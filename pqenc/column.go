@@ -264,7 +264,12 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 	d := &c.d
 	switch c.typ {
 	case ByteArray, FixedLenByteArray:
+		c.idx = slices.Grow(c.idx, v1-v0)
 		for k, s := range cd.Bytes[v0:v1] {
+			if i := d.sameSource(s); i >= 0 {
+				c.idx = append(c.idx, i)
+				continue
+			}
 			i, added := d.str(s)
 			c.idx = append(c.idx, i)
 			if added {

@@ -3,6 +3,7 @@ package pqenc
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"unsafe"
 )
 
 // dict is a column chunk dictionary: an open-addressing hash table over the
@@ -13,11 +14,22 @@ import (
 // lookup's entry last time. That catches constant columns and values that
 // come in a stable order (map keys). Columns where predictions keep failing
 // stop predicting for a while.
+//
+// A predicted entry also remembers where the caller's string it last matched
+// lives. The same string header coming again (resource and scope values are
+// repeated for every record of a resource) then matches without reading its
+// bytes. Go strings are immutable and the caller's strings stay alive for
+// the whole WriteRows call, so within one call the same address and length
+// mean the same bytes; between calls the memory may have been reused, so
+// addresses are only trusted when recorded in the current input generation
+// (gen, advanced by every WriteRows and reset). The address is kept as a
+// uintptr so the dictionary never keeps caller memory alive.
 type dict struct {
 	seed  maphash.Seed
 	width int      // 0: BYTE_ARRAY; else bytes per entry (FLBA width or 4/8 for numbers)
 	slots []uint64 // hash<<32 | (entry index + 1); 0 means empty; len is a power of two
 	ents  []dent
+	srcs  []dsrc   // parallel to ents, apart to keep ents small for lookups that miss
 	nums  []uint64 // numeric entries (bit patterns)
 	buf   []byte   // PLAIN-encoded dictionary page
 
@@ -26,9 +38,10 @@ type dict struct {
 	// hits are verified, misses go to the hash table.
 	look [256]int32 // entry index + 1
 
-	prev   int32 // previous looked-up entry, -1 if none
-	misses int   // consecutive prediction misses
-	skip   int   // lookups left without prediction
+	prev   int32  // previous looked-up entry, -1 if none
+	misses int    // consecutive prediction misses
+	skip   int    // lookups left without prediction
+	gen    uint64 // input generation: see newInput
 }
 
 type dent struct {
@@ -36,6 +49,17 @@ type dent struct {
 	hash   uint32
 	next   int32 // entry that followed this one last time, plus 1
 }
+
+// dsrc is where the caller's string that last matched a predicted entry
+// lives; valid when gen is the dictionary's gen.
+type dsrc struct {
+	addr uintptr
+	gen  uint64
+}
+
+// newInput starts a new input generation: caller string addresses recorded
+// before are no longer trusted. WriteRows calls it for every call.
+func (d *dict) newInput() { d.gen++ }
 
 const initSlots = 256
 
@@ -46,11 +70,13 @@ func (d *dict) reset() {
 		clear(d.slots)
 	}
 	d.ents = d.ents[:0]
+	d.srcs = d.srcs[:0]
 	d.nums = d.nums[:0]
 	d.buf = d.buf[:0]
 	d.prev = -1
 	d.misses, d.skip = 0, 0
 	d.look = [256]int32{}
+	d.newInput()
 }
 
 func (d *dict) len() int { return len(d.ents) }
@@ -95,11 +121,31 @@ func (d *dict) found(i int32, predicted bool) int32 {
 	return i
 }
 
+// sameSource is str's fast path, small enough to inline into the caller's
+// loop: the predicted entry when s is the very string it last matched (same
+// address and length in this input generation), else -1 (then call str).
+func (d *dict) sameSource(s string) int32 {
+	if d.prev < 0 || d.skip > 0 {
+		return -1
+	}
+	p := d.ents[d.prev].next - 1
+	if p < 0 {
+		return -1
+	}
+	if sr := &d.srcs[p]; sr.addr != uintptr(unsafe.Pointer(unsafe.StringData(s))) || sr.gen != d.gen || int(d.ents[p].n) != len(s) {
+		return -1
+	}
+	d.prev, d.misses = p, 0
+	return p
+}
+
 // str returns the index of s, adding it when new (added reports that).
 func (d *dict) str(s string) (idx int32, added bool) {
 	p := d.predict()
 	if p >= 0 {
-		if e := &d.ents[p]; int(e.n) == len(s) && string(d.buf[e.off:e.off+e.n]) == s {
+		src := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		if e, sr := &d.ents[p], &d.srcs[p]; int(e.n) == len(s) && (sr.addr == src && sr.gen == d.gen || string(d.buf[e.off:e.off+e.n]) == s) {
+			sr.addr, sr.gen = src, d.gen
 			return d.hit(p), false
 		}
 	}
@@ -172,6 +218,7 @@ func (d *dict) num(v uint64) (idx int32, added bool) {
 func (d *dict) add(slot, h, off, n uint32) int32 {
 	k := int32(len(d.ents))
 	d.ents = append(d.ents, dent{off: off, n: n, hash: h})
+	d.srcs = append(d.srcs, dsrc{})
 	d.slots[slot] = uint64(h)<<32 | uint64(k+1)
 	if 2*len(d.ents) > len(d.slots) {
 		d.slots = make([]uint64, 2*len(d.slots))

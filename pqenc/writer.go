@@ -166,6 +166,9 @@ func (w *Writer) WriteRows(cols []ColumnData, numRows int) error {
 		return nil
 	}
 	w.start()
+	for i := range w.cols {
+		w.cols[i].d.newInput()
+	}
 	rawPerRow := max(1, raw/int64(numRows))
 	limit := w.opts.DictionaryLimit
 	for r := 0; r < numRows; {
