@@ -75,7 +75,11 @@ type Pipeline struct {
 	bucket storage.Bucket
 	opts   Options
 	pool   sync.Pool
-	slots  chan struct{}
+	// hot keeps a few states out of the pool's reach: sync.Pool empties at
+	// every other GC, and regrowing a state's buffers costs more than the
+	// request itself. The rest come and go through pool.
+	hot   chan *state
+	slots chan struct{}
 }
 
 type state struct {
@@ -96,7 +100,8 @@ func New(bucket storage.Bucket, opts Options) *Pipeline {
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = time.Second
 	}
-	p := &Pipeline{bucket: bucket, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent)}
+	p := &Pipeline{bucket: bucket, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent),
+		hot: make(chan *state, runtime.GOMAXPROCS(0))}
 	p.pool.New = func() any {
 		return &state{writer: pqenc.NewWriter(batch.Schema(), pqenc.Options{
 			PageSize:     opts.PageSize,
@@ -168,13 +173,30 @@ func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Resul
 		return Result{}, err
 	}
 	defer func() { <-p.slots }()
-	st := p.pool.Get().(*state)
-	defer p.pool.Put(st)
+	st := p.getState()
+	defer p.putState(st)
 	st.logs.Reset()
 	if err := Decode(&st.dec, &st.logs, body, f); err != nil {
 		return Result{}, err
 	}
 	return p.store(ctx, st)
+}
+
+func (p *Pipeline) getState() *state {
+	select {
+	case st := <-p.hot:
+		return st
+	default:
+		return p.pool.Get().(*state)
+	}
+}
+
+func (p *Pipeline) putState(st *state) {
+	select {
+	case p.hot <- st:
+	default:
+		p.pool.Put(st)
+	}
 }
 
 // acquire takes a processing slot, waiting at most MaxWait.
