@@ -266,12 +266,18 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 	case ByteArray, FixedLenByteArray:
 		c.idx = slices.Grow(c.idx, v1-v0)
 		for k, s := range cd.Bytes[v0:v1] {
+			if i := d.byAddr(s); i >= 0 {
+				c.idx = append(c.idx, i)
+				continue
+			}
 			if i := d.sameSource(s); i >= 0 {
 				c.idx = append(c.idx, i)
+				d.rememberAddr(s, i)
 				continue
 			}
 			i, added := d.str(s)
 			c.idx = append(c.idx, i)
+			d.rememberAddr(s, i)
 			if added {
 				c.st.bytes(s)
 				if len(d.buf) > limit {

@@ -38,6 +38,13 @@ type dict struct {
 	// hits are verified, misses go to the hash table.
 	look [256]int32 // entry index + 1
 
+	// addrs maps the address and length of caller strings seen in this
+	// input generation to their entries, direct-mapped: a value that is the
+	// very same Go string as one before (batch repeats a resource's
+	// attributes, names and URLs for each of its records, and shares
+	// attribute keys across records) costs one probe and no byte compare.
+	addrs [256]daddr
+
 	prev   int32  // previous looked-up entry, -1 if none
 	misses int    // consecutive prediction misses
 	skip   int    // lookups left without prediction
@@ -55,6 +62,32 @@ type dent struct {
 type dsrc struct {
 	addr uintptr
 	gen  uint64
+}
+
+type daddr struct {
+	addr uintptr
+	n    uint32
+	idx  int32
+	gen  uint64
+}
+
+func addrSlot(a uintptr) uintptr { return (a>>3 ^ a>>11) & 255 }
+
+// byAddr returns the entry of the string at s's address in this input
+// generation, or -1.
+func (d *dict) byAddr(s string) int32 {
+	a := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if e := &d.addrs[addrSlot(a)]; e.addr == a && a != 0 && e.n == uint32(len(s)) && e.gen == d.gen {
+		d.prev = e.idx
+		return e.idx
+	}
+	return -1
+}
+
+// rememberAddr records that the string at s's address is entry i.
+func (d *dict) rememberAddr(s string, i int32) {
+	a := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	d.addrs[addrSlot(a)] = daddr{addr: a, n: uint32(len(s)), idx: i, gen: d.gen}
 }
 
 // newInput starts a new input generation: caller string addresses recorded
