@@ -1,0 +1,7 @@
+//go:build !linux
+
+package file
+
+// openGroupSync reports that this platform has no file-system-wide sync;
+// the bucket then syncs each file and directory itself.
+func openGroupSync(string) (*groupSync, error) { return nil, errNoGroupSync }
