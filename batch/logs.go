@@ -254,9 +254,9 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 		b.scopes = append(b.scopes, sc)
 	}
 
-	for ri := range l.Resources {
-		rl := &l.Resources[ri]
-		ri := &b.res[ri]
+	for rIndex := range l.Resources {
+		rl := &l.Resources[rIndex]
+		ri := &b.res[rIndex]
 		lastHour, lastPart := int64(math.MinInt64), (*Logs)(nil)
 		for si := rl.Scopes.Start; si < rl.Scopes.End; si++ {
 			sl := &l.Scopes[si]
@@ -266,7 +266,12 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 				ts, observed := r.TimeUnixNano, r.ObservedTimeUnixNano
 				if ts > math.MaxInt64 || observed > math.MaxInt64 {
 					if res.Rejected == 0 {
-						res.Reason = fmt.Sprintf("time_unix_nano %d or observed_time_unix_nano %d is after the year 2262", ts, observed)
+						field, v := "time_unix_nano", ts
+						if ts <= math.MaxInt64 {
+							field, v = "observed_time_unix_nano", observed
+						}
+						res.Reason = fmt.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
+							rIndex, si-rl.Scopes.Start, i-sl.Records.Start, field, v)
 					}
 					res.Rejected++
 					continue

@@ -35,19 +35,23 @@ Options:
 func convert(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+	}
 	format := fs.String("format", "auto", "input format: auto, protobuf, json or jsonl")
 	out := fs.String("out", "./data", "output directory")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, convertUsage)
+		fmt.Fprint(fs.Output(), convertUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		fmt.Fprintln(stderr, "otlp2parquet convert: no input files")
 		fs.Usage()
 		return 2
@@ -69,7 +73,7 @@ func convert(args []string, stdout, stderr io.Writer) int {
 	p := ingest.New(bucket, ingest.Options{})
 	ctx := context.Background()
 	failed, records, objects := 0, 0, 0
-	for _, name := range fs.Args() {
+	for _, name := range files {
 		res, f, err := convertFile(ctx, p, name, fixed)
 		if err != nil {
 			fmt.Fprintf(stderr, "otlp2parquet convert: %s: %v\n", name, err)
@@ -84,11 +88,31 @@ func convert(args []string, stdout, stderr io.Writer) int {
 		objects += len(res.Objects)
 	}
 	fmt.Fprintf(stdout, "converted %d of %d files: %d records in %d Parquet files under %s\n",
-		fs.NArg()-failed, fs.NArg(), records, objects, bucket.Root())
+		len(files)-failed, len(files), records, objects, bucket.Root())
 	if failed > 0 {
 		return 1
 	}
 	return 0
+}
+
+// parseInterspersed parses flags wherever they stand among the file names
+// (convert a.pb --out dir), as users expect; "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return files, nil
+		}
+		files = append(files, args[0])
+		args = args[1:]
+		if files[len(files)-1] == "--" {
+			return append(files[:len(files)-1], args...), nil
+		}
+	}
 }
 
 func convertFile(ctx context.Context, p *ingest.Pipeline, name string, fixed *ingest.Format) (ingest.Result, ingest.Format, error) {
@@ -133,7 +157,8 @@ func detect(name string, data []byte) (ingest.Format, error) {
 		return ingest.JSONLines, nil
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	isJSONName := strings.EqualFold(filepath.Ext(name), ".json")
+	if !isJSONName && (len(trimmed) == 0 || trimmed[0] != '{') {
 		return ingest.Protobuf, nil
 	}
 	var d otlp.Decoder

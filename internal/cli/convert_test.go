@@ -192,6 +192,7 @@ func TestConvertBadInput(t *testing.T) {
 		{"broken.json", []byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1"`), "invalid json"},
 		{"badline.jsonl", []byte("{\"resourceLogs\":[]}\n{\"resourceLogs\":[}\n"), "line 2"},
 		{"badgzip.gz", []byte{0x1f, 0x8b, 0x08, 0x00, 0x01}, "gzip"},
+		{"notjson.json", []byte("bad"), "invalid json"},
 	}
 	var args []string
 	for _, c := range cases {
@@ -262,5 +263,18 @@ func TestConvertHostileServiceNames(t *testing.T) {
 	}
 	if rows[0]["years"] != float64(1) {
 		t.Errorf("distinct years %v, want 1", rows[0]["years"])
+	}
+}
+
+func TestConvertFlagsAfterFiles(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	pb, _ := (&plog.ProtoMarshaler{}).MarshalLogs(logsFor([]string{"late"}, 2, 0))
+	name := writeFile(t, filepath.Join(in, "x.pb"), pb)
+	code, stdout, stderr := run(t, "convert", name, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := len(parquetFiles(t, out)); n != 2 {
+		t.Fatalf("%d files under --out, want 2", n)
 	}
 }

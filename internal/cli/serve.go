@@ -59,20 +59,25 @@ func settings(cfg *server.Config) []setting {
 }
 
 // parseServe reads the environment, then the flags, into a configuration.
-func parseServe(args []string, getenv func(string) string, stderr io.Writer) (server.Config, error) {
+// A variable that is set counts even when empty (OTLP2PARQUET_GRPC_ADDR=
+// turns gRPC off). Help goes to stdout, errors to stderr.
+func parseServe(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) (server.Config, error) {
 	cfg := server.Defaults()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+	}
 	set := settings(&cfg)
 	for _, s := range set {
 		fs.Var(s.value, s.flag, fmt.Sprintf("%s (env %s)", s.usage, s.env))
 	}
 	fs.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
+		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
 	}
 	for _, s := range set {
-		if v := getenv(s.env); v != "" {
+		if v, ok := lookupEnv(s.env); ok {
 			if err := s.value.Set(v); err != nil {
 				return cfg, fmt.Errorf("%s=%q: %v", s.env, v, err)
 			}
@@ -88,7 +93,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseServe(args, os.Getenv, stderr)
+	cfg, err := parseServe(args, os.LookupEnv, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -132,6 +137,17 @@ func newLogger(w io.Writer, cfg server.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// wantsHelp reports whether args ask for help, so that it goes to stdout.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}
+
 type stringValue string
 
 func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
@@ -160,7 +176,18 @@ func (v *int64Value) Set(s string) error {
 	*v = int64Value(n)
 	return nil
 }
-func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
+func (v *int64Value) String() string {
+	n := int64(*v)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 // parseBytes reads a byte count: a number, optionally with KiB, MiB or GiB.
 func parseBytes(s string) (int64, error) {

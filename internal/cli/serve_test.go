@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func TestParseServeDefaults(t *testing.T) {
-	cfg, err := parseServe(nil, env(nil), io.Discard)
+	cfg, err := parseServe(nil, env(nil), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,15 +36,15 @@ func TestParseServeEnvAndFlags(t *testing.T) {
 		"OTLP2PARQUET_AUTH_TOKEN":          "secret",
 		"OTLP2PARQUET_SHUTDOWN_TIMEOUT":    "5s",
 	})
-	cfg, err := parseServe([]string{"--http-addr", "127.0.0.1:1234", "--s3-prefix=x/"}, e, io.Discard)
+	cfg, err := parseServe([]string{"--http-addr", "127.0.0.1:1234", "--s3-prefix=x/"}, e, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "127.0.0.1:1234" || cfg.S3Prefix != "x/" {
 		t.Errorf("flags did not win over the environment: %+v", cfg)
 	}
-	if cfg.GRPCAddr != "127.0.0.1:4317" {
-		t.Errorf("an empty variable counts as unset: GRPCAddr %q", cfg.GRPCAddr)
+	if cfg.GRPCAddr != "" {
+		t.Errorf("an empty variable turns gRPC off: GRPCAddr %q", cfg.GRPCAddr)
 	}
 	if cfg.Storage != "s3" || cfg.S3Bucket != "logs" || cfg.S3Region != "auto" || cfg.S3Endpoint != "http://127.0.0.1:7070" ||
 		!cfg.S3ForcePathStyle || cfg.MaxBodyBytes != 8<<20 || cfg.AuthToken != "secret" || cfg.ShutdownTimeout != 5*time.Second {
@@ -68,7 +70,7 @@ func TestParseServeBadSettingsNameTheVariable(t *testing.T) {
 		{nil, []string{"--nope"}, "nope"},
 		{nil, []string{"extra"}, "unexpected arguments"},
 	} {
-		_, err := parseServe(c.args, env(c.env), io.Discard)
+		_, err := parseServe(c.args, env(c.env), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("env %v args %q: error %v, want one naming %s", c.env, c.args, err, c.want)
 		}

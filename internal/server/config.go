@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -50,10 +51,11 @@ func Defaults() Config {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("OTLP2PARQUET_%s: %s", name, fmt.Sprintf(format, args...)))
+		flag := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+		errs = append(errs, fmt.Errorf("OTLP2PARQUET_%s (--%s): %s", name, flag, fmt.Sprintf(format, args...)))
 	}
 	if c.HTTPAddr == "" && c.GRPCAddr == "" {
-		bad("HTTP_ADDR", "both HTTP_ADDR and GRPC_ADDR are empty: nothing to listen on")
+		bad("HTTP_ADDR", "empty, and so is OTLP2PARQUET_GRPC_ADDR (--grpc-addr): nothing to listen on")
 	}
 	for name, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "GRPC_ADDR": c.GRPCAddr} {
 		if addr == "" {

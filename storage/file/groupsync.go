@@ -1,7 +1,6 @@
 package file
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -72,5 +71,3 @@ func (g *groupSync) failed() error {
 	defer g.mu.Unlock()
 	return g.err
 }
-
-var errNoGroupSync = errors.New("file system sync not available")

@@ -2,6 +2,10 @@
 
 package file
 
+import "errors"
+
+var errNoGroupSync = errors.New("file system sync not available")
+
 // openGroupSync reports that this platform has no file-system-wide sync;
 // the bucket then syncs each file and directory itself.
 func openGroupSync(string) (*groupSync, error) { return nil, errNoGroupSync }
