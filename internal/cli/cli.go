@@ -16,7 +16,8 @@ Usage:
   otlp2parquet convert [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
   otlp2parquet version
 
-Run "otlp2parquet COMMAND --help" for a command's options.
+Run "otlp2parquet COMMAND --help" for a command's options; "otlp2parquet serve --help"
+lists every server setting and its OTLP2PARQUET_* environment variable.
 `
 
 // Main runs the command line args and returns the process exit code.
