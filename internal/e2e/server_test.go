@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/internal/duckdbtest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 )
 
 // TestTelemetrygen has the OpenTelemetry Collector's load generator send
@@ -107,9 +108,9 @@ func sendEncodings(t *testing.T, url string) {
 		body := encode(t, logsRequest(e.service, e.service, recordsPerEncoding, 0), e.contentType)
 		switch e.encoding {
 		case "gzip":
-			body = gzipped(t, body)
+			body = otlptest.Gzip(t, body)
 		case "zstd":
-			body = zstded(t, body)
+			body = otlptest.Zstd(t, body)
 		}
 		r := post(t, url, e.contentType, e.encoding, bytes.NewReader(body))
 		r.exportResponse(t, e.contentType)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlphttp"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
@@ -44,8 +45,8 @@ func FuzzHTTPHandler(f *testing.F) {
 	js := encodeJSON(f, logsRequest(2, "checkout"))
 	f.Add(pb, ctProto, "")
 	f.Add(js, ctJSON, "")
-	f.Add(gzipped(f, pb), ctProto, "gzip")
-	f.Add(zstded(f, js), "application/json; charset=utf-8", "zstd")
+	f.Add(otlptest.Gzip(f, pb), ctProto, "gzip")
+	f.Add(otlptest.Zstd(f, js), "application/json; charset=utf-8", "zstd")
 	f.Add(pb[:len(pb)-3], ctProto, "identity")
 	f.Add(js, "text/plain", "")
 	f.Add(js, ctJSON, "br")

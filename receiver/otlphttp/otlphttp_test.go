@@ -88,29 +88,6 @@ func encodeJSON(t testing.TB, req *collogspb.ExportLogsServiceRequest) []byte {
 	return b
 }
 
-func gzipped(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func zstded(t testing.TB, b []byte) []byte {
-	t.Helper()
-	enc, err := zstd.NewWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	return enc.EncodeAll(b, nil)
-}
-
 // failingBucket stores nothing from the nth Put on (1-based).
 type failingBucket struct {
 	storage.Bucket
@@ -204,7 +181,7 @@ func TestHandler(t *testing.T) {
 	truncated := pb[:len(pb)-5]
 	big := encodeProto(t, logsRequest(200, "checkout"))
 
-	gzipCorrupt := gzipped(t, pb)
+	gzipCorrupt := otlptest.Gzip(t, pb)
 	gzipCorrupt[len(gzipCorrupt)/2] ^= 0xff
 
 	type hdr = map[string]string
@@ -228,10 +205,10 @@ func TestHandler(t *testing.T) {
 		{name: "protobuf", hdr: hdr{"Content-Type": ctProto}, body: pb, status: 200, respType: ctProto, objects: 2},
 		{name: "json", hdr: hdr{"Content-Type": ctJSON}, body: js, status: 200, respType: ctJSON, objects: 2},
 		{name: "json with charset, any case", hdr: hdr{"Content-Type": "Application/JSON; charset=utf-8"}, body: js, status: 200, respType: ctJSON, objects: 2},
-		{name: "protobuf gzip", hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "gzip"}, body: gzipped(t, pb), status: 200, respType: ctProto, objects: 2},
-		{name: "json gzip", hdr: hdr{"Content-Type": ctJSON, "Content-Encoding": "gzip"}, body: gzipped(t, js), chunked: true, status: 200, respType: ctJSON, objects: 2},
-		{name: "protobuf zstd", hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "zstd"}, body: zstded(t, pb), status: 200, respType: ctProto, objects: 2},
-		{name: "json zstd", hdr: hdr{"Content-Type": ctJSON, "Content-Encoding": "ZSTD"}, body: zstded(t, js), status: 200, respType: ctJSON, objects: 2},
+		{name: "protobuf gzip", hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "gzip"}, body: otlptest.Gzip(t, pb), status: 200, respType: ctProto, objects: 2},
+		{name: "json gzip", hdr: hdr{"Content-Type": ctJSON, "Content-Encoding": "gzip"}, body: otlptest.Gzip(t, js), chunked: true, status: 200, respType: ctJSON, objects: 2},
+		{name: "protobuf zstd", hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "zstd"}, body: otlptest.Zstd(t, pb), status: 200, respType: ctProto, objects: 2},
+		{name: "json zstd", hdr: hdr{"Content-Type": ctJSON, "Content-Encoding": "ZSTD"}, body: otlptest.Zstd(t, js), status: 200, respType: ctJSON, objects: 2},
 		{name: "identity", hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "identity"}, body: pb, chunked: true, status: 200, respType: ctProto, objects: 2},
 		{name: "empty protobuf request", hdr: hdr{"Content-Type": ctProto}, status: 200, respType: ctProto},
 		{name: "empty json request", hdr: hdr{"Content-Type": ctJSON}, body: []byte("{}"), status: 200, respType: ctJSON},
@@ -257,8 +234,8 @@ func TestHandler(t *testing.T) {
 
 		{name: "over limit", opts: otlphttp.Options{MaxBodyBytes: 1000}, hdr: hdr{"Content-Type": ctProto}, body: big, status: 413, respType: ctProto, msg: "limit of 1000 bytes"},
 		{name: "over limit chunked", opts: otlphttp.Options{MaxBodyBytes: 1000}, hdr: hdr{"Content-Type": ctProto}, body: big, chunked: true, status: 413, respType: ctProto, msg: "limit of 1000 bytes"},
-		{name: "over limit after gzip", opts: otlphttp.Options{MaxBodyBytes: 1000}, hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "gzip"}, body: gzipped(t, big), status: 413, respType: ctProto, msg: "decompressed"},
-		{name: "at the limit", opts: otlphttp.Options{MaxBodyBytes: int64(len(pb))}, hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "gzip"}, body: gzipped(t, pb), status: 200, respType: ctProto, objects: 2},
+		{name: "over limit after gzip", opts: otlphttp.Options{MaxBodyBytes: 1000}, hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "gzip"}, body: otlptest.Gzip(t, big), status: 413, respType: ctProto, msg: "decompressed"},
+		{name: "at the limit", opts: otlphttp.Options{MaxBodyBytes: int64(len(pb))}, hdr: hdr{"Content-Type": ctProto, "Content-Encoding": "gzip"}, body: otlptest.Gzip(t, pb), status: 200, respType: ctProto, objects: 2},
 
 		{name: "token missing", opts: otlphttp.Options{AuthToken: "s3cret"}, hdr: hdr{"Content-Type": ctProto}, body: pb, status: 401, respType: ctProto, msg: "bearer token", header: hdr{"WWW-Authenticate": `Bearer realm="otlp2parquet"`}},
 		{name: "token wrong", opts: otlphttp.Options{AuthToken: "s3cret"}, hdr: hdr{"Content-Type": ctJSON, "Authorization": "Bearer s3cre"}, body: js, status: 401, respType: ctJSON, msg: "bearer token"},
@@ -341,7 +318,7 @@ func TestStoredObjects(t *testing.T) {
 	bucket := memstore.New()
 	h := otlphttp.New(ingest.New(bucket, ingest.Options{}), otlphttp.Options{Logger: quiet})
 	r := do(h, http.MethodPost, "/v1/logs", map[string]string{"Content-Type": ctProto, "Content-Encoding": "zstd"},
-		bytes.NewReader(zstded(t, encodeProto(t, logsRequest(5, "a", "b", "c")))))
+		bytes.NewReader(otlptest.Zstd(t, encodeProto(t, logsRequest(5, "a", "b", "c")))))
 	if r.status != 200 {
 		t.Fatalf("status %d: %q", r.status, r.body)
 	}
@@ -598,9 +575,9 @@ func TestPooledStateIsolated(t *testing.T) {
 				hdr := map[string]string{"Content-Type": ctProto}
 				switch j % 3 {
 				case 1:
-					hdr["Content-Encoding"], body = "gzip", gzipped(t, body)
+					hdr["Content-Encoding"], body = "gzip", otlptest.Gzip(t, body)
 				case 2:
-					hdr["Content-Encoding"], body = "zstd", zstded(t, body)
+					hdr["Content-Encoding"], body = "zstd", otlptest.Zstd(t, body)
 				}
 				if j%4 == 3 {
 					body = body[:len(body)-1] // a bad one in between
