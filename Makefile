@@ -1,5 +1,5 @@
 # Common tasks. `make test` runs everything CI runs (scripts/test.sh).
-.PHONY: test tools run build fuzz bench lint load
+.PHONY: test tools run build fuzz bench lint load lambda
 
 test:
 	bash scripts/test.sh
@@ -12,6 +12,9 @@ run:
 
 build:
 	go build -trimpath -o bin/otlp2parquet ./cmd/otlp2parquet
+
+lambda: # AWS Lambda bundles: dist/lambda/otlp2parquet-lambda-{arm64,amd64}.zip (scripts/build-lambda.sh)
+	bash scripts/build-lambda.sh
 
 fuzz: # FUZZTIME=30s per target by default
 	bash scripts/fuzz.sh

@@ -18,10 +18,13 @@ STATICCHECK_VERSION="v0.8.2"
 DUCKDB_NODE_API_VERSION="1.5.6-r.1" # must match tools/duckdb/package.json
 VERSITYGW_VERSION="v1.8.0"
 TELEMETRYGEN_VERSION="v0.161.0"
+# The AWS Lambda Runtime Interface Emulator publishes no module versions; this
+# pseudo-version is the commit pinned.
+LAMBDA_RIE_VERSION="v0.0.0-20261030222936-bef5c4ba774d"
 VEGETA_VERSION="v12.13.0" # load benchmark only (bench/load.sh); not in TOOLS
 
 # Every tool, in install order.
-TOOLS=(staticcheck duckdb versitygw telemetrygen)
+TOOLS=(staticcheck duckdb versitygw telemetrygen lambda_rie)
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -113,6 +116,24 @@ install_telemetrygen() {
 		die "go install telemetrygen@$TELEMETRYGEN_VERSION failed"
 	"$bin" --help >/dev/null || die "installed telemetrygen does not run"
 	stamp_set telemetrygen "$TELEMETRYGEN_VERSION"
+}
+
+# --- AWS Lambda Runtime Interface Emulator -------------------------------------
+# Runs the Lambda bootstrap locally behind Lambda's Runtime API and invokes it
+# over HTTP, for the Lambda end-to-end tests (internal/e2e/lambda_test.go).
+install_lambda_rie() {
+	local bin="$TOOLS_BIN/aws-lambda-rie"
+	if [[ -x "$bin" ]] && stamp_ok lambda_rie "$LAMBDA_RIE_VERSION"; then
+		log "aws-lambda-rie $LAMBDA_RIE_VERSION already installed"
+		return 0
+	fi
+	need go
+	log "installing aws-lambda-rie $LAMBDA_RIE_VERSION"
+	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" CGO_ENABLED=0 \
+		go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$LAMBDA_RIE_VERSION") ||
+		die "go install aws-lambda-rie@$LAMBDA_RIE_VERSION failed"
+	[[ -x "$bin" ]] || die "aws-lambda-rie was not installed in $TOOLS_BIN"
+	stamp_set lambda_rie "$LAMBDA_RIE_VERSION"
 }
 
 # --- vegeta -------------------------------------------------------------------

@@ -61,8 +61,15 @@ func settings(cfg *server.Config) []setting {
 // parseServe reads the environment, then the flags, into a configuration.
 // A variable that is set counts even when empty (OTLP2PARQUET_GRPC_ADDR=
 // turns gRPC off). Help goes to stdout, errors to stderr.
+//
+// On AWS Lambda, where the only writable directory is an instance's /tmp,
+// storage defaults to s3 and file storage is refused.
 func parseServe(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) (server.Config, error) {
 	cfg := server.Defaults()
+	onLambda := platform.Detect(func(k string) string { v, _ := lookupEnv(k); return v }) == platform.Lambda
+	if onLambda {
+		cfg.Storage = "s3"
+	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if wantsHelp(args) {
@@ -89,6 +96,9 @@ func parseServe(args []string, lookupEnv func(string) (string, bool), stdout, st
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if onLambda && cfg.Storage != "s3" {
+		return cfg, fmt.Errorf("OTLP2PARQUET_STORAGE (--storage): %q on AWS Lambda, whose only writable directory (/tmp) goes away with the instance: use s3 and set OTLP2PARQUET_S3_BUCKET", cfg.Storage)
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -106,8 +116,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log.Info("otlp2parquet starting", "version", version.Version, "platform", p.String())
 	switch p {
 	case platform.Lambda:
-		log.Error("AWS_LAMBDA_FUNCTION_NAME is set, but this build has no AWS Lambda runtime yet; unset it to run the standalone server")
-		return 1
+		return runLambda(cfg, log)
 	case platform.Workers:
 		log.Error("CF_WORKER is set: the Cloudflare Worker is the WebAssembly build, not this binary; unset it to run the standalone server")
 		return 1

@@ -89,3 +89,19 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseServeOnLambda(t *testing.T) {
+	lambda := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "otlp2parquet", "OTLP2PARQUET_S3_BUCKET": "logs"}
+	cfg, err := parseServe(nil, env(lambda), io.Discard, io.Discard)
+	if err != nil || cfg.Storage != "s3" || cfg.S3Bucket != "logs" {
+		t.Fatalf("on Lambda: %+v, %v; want s3 storage by default", cfg, err)
+	}
+	delete(lambda, "OTLP2PARQUET_S3_BUCKET")
+	if _, err := parseServe(nil, env(lambda), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "OTLP2PARQUET_S3_BUCKET") {
+		t.Errorf("no bucket on Lambda: %v", err)
+	}
+	lambda["OTLP2PARQUET_STORAGE"] = "file"
+	if _, err := parseServe(nil, env(lambda), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "OTLP2PARQUET_STORAGE") {
+		t.Errorf("file storage on Lambda: %v", err)
+	}
+}

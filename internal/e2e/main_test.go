@@ -21,8 +21,9 @@ import (
 	"github.com/otlp2parquet/otlp2parquet/internal/duckdbtest"
 )
 
-// binary is the otlp2parquet command under test, built once by TestMain.
-var binary string
+// binary is the otlp2parquet command under test, built once by TestMain
+// into buildDir, which the tests' other builds share.
+var binary, buildDir string
 
 // Bounds on the waits of the harness.
 const (
@@ -44,6 +45,7 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	buildDir = dir
 	if err := build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
