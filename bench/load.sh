@@ -20,7 +20,10 @@
 # markdown summary ready for BENCHMARKS.md. The load generator runs on the same
 # machine and takes CPU from the server; the summary says how busy it was.
 #
-# Usage: bench/load.sh     (or: make load; DURATION=10s bench/load.sh)
+# BATCH=true (the server's default) runs it with batching behind the write-ahead
+# log, BATCH=false writing every request through.
+#
+# Usage: bench/load.sh     (or: make load; DURATION=10s bench/load.sh; BATCH=false make load)
 # Needs: go, curl, jq. Everything it starts and writes goes when it exits.
 set -euo pipefail
 
@@ -34,6 +37,7 @@ STEPS="${STEPS:-250 500 1000 2000 3000 4000 6000 8000}"
 STEP_DURATION="${STEP_DURATION:-10s}"
 SAT_DURATION="${SAT_DURATION:-15s}"
 SAT_WORKERS="${SAT_WORKERS:-8}"
+BATCH="${BATCH:-true}"
 SMALL_RECORDS=100 SMALL_SERVICES=1   # one SDK's batch: one service
 LARGE_RECORDS=10000 LARGE_SERVICES=10 # a Collector's batch: several services
 
@@ -56,12 +60,12 @@ stop_server() {
 	SERVER_PID=""
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
+		for ((i = 0; i < 400; i++)); do # shutdown stores the batches: up to 30 s
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
 		if kill -0 "$pid" 2>/dev/null; then
-			log "server $pid still running 10s after SIGTERM; sending SIGKILL"
+			log "server $pid still running 40s after SIGTERM; sending SIGKILL"
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
@@ -117,7 +121,7 @@ start_server() {
 			continue # something listens there
 		fi
 		"$WORK/otlp2parquet" serve -http-addr="127.0.0.1:$port" -grpc-addr= \
-			-storage=file -output-dir="$DATA" -log-level=warn -shutdown-timeout=5s \
+			-storage=file -output-dir="$DATA" -log-level=warn -shutdown-timeout=30s -batch="$BATCH" \
 			>>"$WORK/server.log" 2>&1 &
 		SERVER_PID=$!
 		for ((i = 0; i < 100; i++)); do

@@ -69,6 +69,16 @@ type Options struct {
 	MaxWait time.Duration
 }
 
+// LogsExporter stores OTLP logs export requests: the receivers' one
+// dependency. Pipeline writes each request through as its own objects;
+// buffer.Buffer acknowledges once a request is in its write-ahead log and
+// writes batches.
+type LogsExporter interface {
+	ExportLogs(ctx context.Context, body []byte, f Format) (Result, error)
+}
+
+var _ LogsExporter = (*Pipeline)(nil)
+
 // Pipeline stores export requests. It is safe for concurrent use: each call
 // takes its own decoding and encoding state from a pool.
 type Pipeline struct {

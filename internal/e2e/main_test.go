@@ -88,6 +88,7 @@ type server struct {
 	stderr   *syncBuffer
 	done     chan struct{} // closed when the process has exited
 	exitCode int           // valid once done is closed
+	killed   bool          // by kill: no clean exit to check
 
 	URL      string // "http://127.0.0.1:P", the OTLP/HTTP address
 	GRPCAddr string // "127.0.0.1:P"
@@ -115,11 +116,17 @@ func childEnv(extra ...string) []string {
 }
 
 // startServer starts otlp2parquet on free ports of 127.0.0.1 with file
-// storage in a new temporary directory, then env ("OTLP2PARQUET_X=..."
+// storage in a new temporary directory, writing through, then env ("OTLP2PARQUET_X=..."
 // and others, which win over those defaults), and waits until GET /health
 // answers. When the test ends it sends SIGTERM and checks that the process
 // exits with status 0 in time.
 func startServer(t testing.TB, env ...string) *server {
+	t.Helper()
+	return startServerBinary(t, binary, env...)
+}
+
+// startServerBinary is startServer with another build of the server.
+func startServerBinary(t testing.TB, binary string, env ...string) *server {
 	t.Helper()
 	outDir := filepath.Join(t.TempDir(), "out")
 	for _, kv := range env {
@@ -143,6 +150,9 @@ func startServer(t testing.TB, env ...string) *server {
 			"OTLP2PARQUET_GRPC_ADDR=" + grpcAddr,
 			"OTLP2PARQUET_OUTPUT_DIR=" + outDir,
 			"OTLP2PARQUET_SHUTDOWN_TIMEOUT=" + shutdownTimeout,
+			// Write-through unless a test turns batching on: most tests
+			// look at the objects of each request as soon as it is answered.
+			"OTLP2PARQUET_BATCH=false",
 		}
 		s.cmd = exec.Command(binary)
 		s.cmd.Env = childEnv(append(base, env...)...)
@@ -221,7 +231,9 @@ func (s *server) Wait(timeout time.Duration) (code int, ok bool) {
 	}
 }
 
+// kill ends the process with SIGKILL, as a crash would.
 func (s *server) kill() {
+	s.killed = true
 	_ = s.cmd.Process.Kill()
 	<-s.done
 }
@@ -229,6 +241,9 @@ func (s *server) kill() {
 // stopClean stops the server, if it still runs, with SIGTERM, and fails
 // the test unless it exits with status 0 within stopTimeout.
 func (s *server) stopClean() {
+	if s.killed {
+		return
+	}
 	if !s.exited() {
 		s.Terminate()
 	}

@@ -19,12 +19,14 @@ import (
 )
 
 // TestTelemetrygen has the OpenTelemetry Collector's load generator send
-// 10,000 logs over OTLP/HTTP and 10,000 over OTLP/gRPC, and DuckDB find
-// exactly those, in the right service and hour directories.
+// 10,000 logs over OTLP/HTTP and 10,000 over OTLP/gRPC to a server with
+// the default settings (batching), and DuckDB find exactly those, in the
+// right service and hour directories, in a few large files, once the
+// server has stopped.
 func TestTelemetrygen(t *testing.T) {
 	tg := tool(t, "telemetrygen")
 	duckdbtest.Require(t)
-	s := startServer(t)
+	s := startServer(t, "OTLP2PARQUET_BATCH=true")
 
 	const workers, perWorker = 4, 2500 // telemetrygen sends workers × logs
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -51,9 +53,10 @@ func TestTelemetrygen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	s.stopClean() // stores the batch
 
 	rows := duckdbtest.Query(t, `
-		SELECT ServiceName AS service,
+		SELECT ServiceName AS service, count(DISTINCT filename) AS files,
 		       regexp_extract(filename, '/logs/([^/]+)/year=', 1) AS dir,
 		       count(*) AS n,
 		       count(*) FILTER (WHERE year <> year(ts) OR month <> month(ts) OR day <> day(ts) OR hour <> hour(ts)) AS misplaced,
@@ -70,6 +73,9 @@ func TestTelemetrygen(t *testing.T) {
 		delete(want, svc)
 		if r["dir"] != svc {
 			t.Errorf("service %q stored under directory %q", svc, r["dir"])
+		}
+		if n := num(t, r["files"]); n > 2 {
+			t.Errorf("service %q: %d files, want one per hour of the batch", svc, n)
 		}
 		if n := num(t, r["n"]); n != workers*perWorker {
 			t.Errorf("service %q: %d rows, want %d", svc, n, workers*perWorker)

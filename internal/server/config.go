@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/buffer"
 )
 
 // Config is the standalone server's configuration. Each field is one flag
@@ -23,6 +26,16 @@ type Config struct {
 	S3Endpoint       string
 	S3ForcePathStyle bool
 
+	// Batching (on by default) acknowledges requests once they are in the
+	// write-ahead log and writes one object per (service, hour) of each
+	// batch; off, every request is written through as its own objects.
+	Batch         bool
+	BatchMaxRows  int64
+	BatchMaxBytes int64
+	BatchMaxAge   time.Duration
+	WALDir        string // "" means OutputDir/.wal
+	WALMaxBytes   int64  // past it, requests get 503 until flushes catch up
+
 	MaxBodyBytes     int64 // per request, counted after decompression
 	MaxInFlightBytes int64 // all requests being processed; past it the server sheds load
 	AuthToken        string
@@ -39,6 +52,11 @@ func Defaults() Config {
 		GRPCAddr:         "127.0.0.1:4317",
 		Storage:          "file",
 		OutputDir:        "./data",
+		Batch:            true,
+		BatchMaxRows:     buffer.DefaultMaxRows,
+		BatchMaxBytes:    buffer.DefaultMaxBytes,
+		BatchMaxAge:      buffer.DefaultMaxAge,
+		WALMaxBytes:      buffer.DefaultMaxLogBytes,
 		MaxBodyBytes:     64 << 20,
 		MaxInFlightBytes: 512 << 20,
 		ShutdownTimeout:  30 * time.Second,
@@ -77,6 +95,23 @@ func (c Config) Validate() error {
 	default:
 		bad("STORAGE", "%q is not file or s3", c.Storage)
 	}
+	if c.Batch {
+		if c.BatchMaxRows <= 0 {
+			bad("BATCH_MAX_ROWS", "%d, want a positive number of records", c.BatchMaxRows)
+		}
+		if c.BatchMaxBytes <= 0 {
+			bad("BATCH_MAX_BYTES", "%d, want a positive number of bytes", c.BatchMaxBytes)
+		}
+		if c.BatchMaxAge <= 0 {
+			bad("BATCH_MAX_AGE", "%v, want a positive duration", c.BatchMaxAge)
+		}
+		if c.WALMaxBytes < c.MaxBodyBytes {
+			bad("WAL_MAX_BYTES", "%d is less than MAX_BODY_BYTES %d: no request of the largest size could ever be logged", c.WALMaxBytes, c.MaxBodyBytes)
+		}
+		if c.WALDir == "" && c.OutputDir == "" {
+			bad("WAL_DIR", "empty, and so is OTLP2PARQUET_OUTPUT_DIR (--output-dir), under which it goes by default")
+		}
+	}
 	if c.MaxBodyBytes <= 0 {
 		bad("MAX_BODY_BYTES", "%d, want a positive number of bytes", c.MaxBodyBytes)
 	}
@@ -97,4 +132,12 @@ func (c Config) Validate() error {
 		bad("LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// WALPath is the write-ahead log's directory.
+func (c Config) WALPath() string {
+	if c.WALDir != "" {
+		return c.WALDir
+	}
+	return filepath.Join(c.OutputDir, ".wal")
 }

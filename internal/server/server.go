@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/otlp2parquet/otlp2parquet/buffer"
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlpgrpc"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlphttp"
@@ -30,6 +31,7 @@ type Server struct {
 	grpcL  net.Listener
 	http   *http.Server
 	grpc   *grpc.Server
+	buffer *buffer.Buffer // nil when writing through
 }
 
 // New opens the storage and the listeners, so that a bad address or an
@@ -45,18 +47,39 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, bucket: bucket}
-	p := ingest.New(bucket, ingest.Options{})
+	m := newMetrics()
+	var p ingest.LogsExporter
+	if cfg.Batch {
+		s.buffer, err = buffer.Open(cfg.WALPath(), bucket, buffer.Options{
+			MaxRows:     cfg.BatchMaxRows,
+			MaxBytes:    cfg.BatchMaxBytes,
+			MaxAge:      cfg.BatchMaxAge,
+			MaxLogBytes: cfg.WALMaxBytes,
+			Logger:      log,
+			OnFlush:     m.onFlush,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("OTLP2PARQUET_WAL_DIR: %w", err)
+		}
+		m.batching(s.buffer)
+		p = exporter{next: s.buffer, m: m}
+	} else {
+		m.writeThrough()
+		p = exporter{next: ingest.New(bucket, ingest.Options{}), m: m, countObjs: true}
+	}
 	if cfg.HTTPAddr != "" {
 		if s.httpL, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			s.closeBuffer()
 			return nil, fmt.Errorf("OTLP2PARQUET_HTTP_ADDR: %w", err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/", otlphttp.New(p, otlphttp.Options{
+		mux.Handle("/", m.countHTTP(otlphttp.New(p, otlphttp.Options{
 			MaxBodyBytes:     cfg.MaxBodyBytes,
 			MaxInFlightBytes: cfg.MaxInFlightBytes,
 			AuthToken:        cfg.AuthToken,
 			Logger:           log,
-		}))
+		})))
+		mux.Handle("GET /metrics", m.handler())
 		mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			fmt.Fprintln(w, "ok")
@@ -73,6 +96,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.GRPCAddr != "" {
 		if s.grpcL, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 			s.closeListeners()
+			s.closeBuffer()
 			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR: %w", err)
 		}
 		s.grpc = otlpgrpc.NewServer(p, otlpgrpc.Options{
@@ -80,6 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			MaxInFlightBytes: cfg.MaxInFlightBytes,
 			AuthToken:        cfg.AuthToken,
 			Logger:           log,
+			ServerOptions:    []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.countGRPC)},
 		})
 	}
 	return s, nil
@@ -106,6 +131,16 @@ func OpenBucket(ctx context.Context, cfg Config) (storage.Bucket, error) {
 			return nil, fmt.Errorf("OTLP2PARQUET_OUTPUT_DIR: %w", err)
 		}
 		return b, nil
+	}
+}
+
+// closeBuffer stops a buffer opened by a New that fails; what it holds
+// stays in the log.
+func (s *Server) closeBuffer() {
+	if s.buffer != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = s.buffer.Close(ctx)
 	}
 }
 
@@ -193,5 +228,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	stopping.Wait()
 	wg.Wait()
+	if s.buffer != nil {
+		// Every request is answered: store what the buffer holds, in the
+		// time left. What is not stored by then stays in the write-ahead
+		// log and is stored at the next start.
+		s.log.Info("shutting down: storing buffered records", "records", s.buffer.Stats().BufferedRecords)
+		if berr := s.buffer.Close(sctx); berr != nil {
+			s.log.Warn("shutdown", "err", berr)
+		}
+	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,12 @@ import (
 )
 
 func start(t *testing.T, cfg Config) *Server {
+	s, _ := startStoppable(t, cfg)
+	return s
+}
+
+// startStoppable runs a server until the test ends or stop is called.
+func startStoppable(t *testing.T, cfg Config) (*Server, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -29,24 +36,30 @@ func start(t *testing.T, cfg Config) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("server did not stop")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	return s
+		})
+	}
+	t.Cleanup(stop)
+	return s, stop
 }
 
+// testConfig is a write-through server on free ports.
 func testConfig(t *testing.T) Config {
 	cfg := Defaults()
 	cfg.HTTPAddr, cfg.GRPCAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.OutputDir = t.TempDir()
+	cfg.Batch = false
 	return cfg
 }
 
@@ -127,4 +140,62 @@ func TestNewReportsBadAddress(t *testing.T) {
 
 func protoUnmarshal(b []byte, m *collogspb.ExportLogsServiceRequest) error {
 	return proto.Unmarshal(b, m)
+}
+
+// With batching (the default), requests are acknowledged from the
+// write-ahead log, /metrics shows them buffered, and shutdown stores them
+// as one object.
+func TestBatchingAndMetrics(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Batch = true
+	s, stop := startStoppable(t, cfg)
+	base := "http://" + s.HTTPAddr()
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "batched")
+	rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("hello")
+	body, _ := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	for range 3 {
+		resp, err := http.Post(base+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST /v1/logs: %d", resp.StatusCode)
+		}
+	}
+	resp, err := http.Post(base+"/v1/logs", "application/x-protobuf", strings.NewReader("\x0a\xff"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, metrics := get(t, base+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		"otlp2parquet_buffered_records 3",
+		`otlp2parquet_requests_total{code="200",protocol="http"} 3`,
+		`otlp2parquet_requests_total{code="400",protocol="http"} 1`,
+		`otlp2parquet_failed_requests_total{reason="bad_data"} 1`,
+		"otlp2parquet_accepted_records_total 3",
+		"otlp2parquet_objects_written_total 0",
+		"go_goroutines",
+	} {
+		if !strings.Contains(metrics, want+"\n") && !strings.Contains(metrics, want+" ") {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(cfg.OutputDir, "logs", "batched", "*", "*", "*", "*", "*.parquet")); len(files) != 0 {
+		t.Fatalf("stored before the batch ended: %q", files)
+	}
+	stop()
+	files, _ := filepath.Glob(filepath.Join(cfg.OutputDir, "logs", "batched", "*", "*", "*", "*", "*.parquet"))
+	if len(files) != 1 {
+		t.Fatalf("%d files after shutdown, want the one batch: %q", len(files), files)
+	}
+	if segs, _ := filepath.Glob(filepath.Join(cfg.OutputDir, ".wal", "*.seg")); len(segs) > 1 {
+		t.Errorf("write-ahead log segments left: %q", segs)
+	}
 }

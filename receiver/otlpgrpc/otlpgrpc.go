@@ -1,4 +1,4 @@
-// Package otlpgrpc is the OTLP/gRPC receiver: opentelemetry.proto.collector.logs.v1.LogsService/Export into an ingest.Pipeline.
+// Package otlpgrpc is the OTLP/gRPC receiver: opentelemetry.proto.collector.logs.v1.LogsService/Export into an ingest.LogsExporter.
 package otlpgrpc
 
 import (
@@ -53,7 +53,7 @@ const ServiceName = "opentelemetry.proto.collector.logs.v1.LogsService"
 
 // NewServer returns a gRPC server with the OTLP logs service registered. The
 // caller runs it (Serve) and stops it (GracefulStop).
-func NewServer(p *ingest.Pipeline, opts Options) *grpc.Server {
+func NewServer(p ingest.LogsExporter, opts Options) *grpc.Server {
 	if opts.MaxRecvMsgSize <= 0 {
 		opts.MaxRecvMsgSize = DefaultMaxRecvMsgSize
 	}
@@ -117,7 +117,7 @@ func exportHandler(srv any, ctx context.Context, dec func(any) error, intercepto
 }
 
 type logsServer struct {
-	p        *ingest.Pipeline
+	p        ingest.LogsExporter
 	token    admission.Token
 	inflight *admission.Limiter
 	log      *slog.Logger

@@ -1,4 +1,4 @@
-// Package otlphttp is the OTLP/HTTP receiver: POST /v1/logs in protobuf or JSON, gzip or zstd, into an ingest.Pipeline.
+// Package otlphttp is the OTLP/HTTP receiver: POST /v1/logs in protobuf or JSON, gzip or zstd, into an ingest.LogsExporter.
 package otlphttp
 
 import (
@@ -52,7 +52,7 @@ type Options struct {
 }
 
 type handler struct {
-	p        *ingest.Pipeline
+	p        ingest.LogsExporter
 	max      int64
 	token    admission.Token
 	inflight *admission.Limiter
@@ -65,7 +65,7 @@ type handler struct {
 
 // New returns the OTLP/HTTP handler. It serves POST /v1/logs; /v1/traces
 // and /v1/metrics answer 404 until they are supported.
-func New(p *ingest.Pipeline, opts Options) http.Handler {
+func New(p ingest.LogsExporter, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}

@@ -1,0 +1,660 @@
+// Package buffer batches acknowledged OTLP requests in a write-ahead log and stores them as large Parquet objects, one per (service, hour) of each batch.
+package buffer
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/batch"
+	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/version"
+	"github.com/otlp2parquet/otlp2parquet/layout"
+	"github.com/otlp2parquet/otlp2parquet/otlp"
+	"github.com/otlp2parquet/otlp2parquet/pqenc"
+	"github.com/otlp2parquet/otlp2parquet/storage"
+	"github.com/otlp2parquet/otlp2parquet/wal"
+)
+
+// Defaults for Options.
+const (
+	// DefaultMaxRows: a million log records make a Parquet file of roughly
+	// 50–150 MB, past which query engines gain little from bigger files.
+	DefaultMaxRows = 1_000_000
+	// DefaultMaxBytes of request bodies (decompressed OTLP) per batch: a
+	// typical record takes about 500 bytes of protobuf, so the row and byte
+	// bounds meet near a million records.
+	DefaultMaxBytes = 512 << 20
+	// DefaultMaxAge bounds how stale the newest object can be.
+	DefaultMaxAge = time.Minute
+	// DefaultMaxLogBytes bounds the log on disk: about 40 s of 1000
+	// requests/s of 100 records (52 MB/s) with the storage down.
+	DefaultMaxLogBytes = 2 << 30
+)
+
+// Options tune a Buffer. The zero value is the defaults.
+type Options struct {
+	// A batch is flushed when it holds MaxRows records, MaxBytes of
+	// request bodies, or its first request is MaxAge old.
+	MaxRows  int64
+	MaxBytes int64
+	MaxAge   time.Duration
+	// MaxLogBytes bounds the log (batches not yet stored, the open one
+	// included); past it ExportLogs refuses requests with
+	// ingest.ErrOverloaded until flushes catch up.
+	MaxLogBytes int64
+	// PageSize and RowGroupSize bound Parquet pages and row groups; 0 means pqenc's defaults.
+	PageSize, RowGroupSize int
+	// RetryMin and RetryMax bound the backoff between attempts to store a
+	// batch; 0 means 500 ms and 10 s.
+	RetryMin, RetryMax time.Duration
+	// Now is the receive time source; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// OnFlush, when set, is called after each attempt to store a batch.
+	OnFlush func(FlushInfo)
+}
+
+// FlushInfo describes one attempt to store a batch.
+type FlushInfo struct {
+	Segment  wal.Segment
+	Duration time.Duration
+	Records  int
+	Objects  int // stored by this attempt
+	Bytes    int // of those objects
+	Err      error
+}
+
+// Stats are the Buffer's counters and gauges, for metrics.
+type Stats struct {
+	BufferedRecords int64 // acknowledged records not yet stored
+	LogBytes        int64 // bytes of the log not yet stored, open batch included
+	PendingBatches  int64 // sealed batches waiting to be stored
+	ObjectsWritten  int64
+	BytesWritten    int64
+	RecordsWritten  int64
+	StorageErrors   int64
+	Replayed        int64 // batches found in the log at start
+}
+
+// Buffer is an ingest.LogsExporter that acknowledges a request once it is
+// in the write-ahead log and stores requests in batches. It is safe for
+// concurrent use.
+type Buffer struct {
+	log    *wal.Log
+	bucket storage.Bucket
+	opts   Options
+	lg     *slog.Logger
+
+	states sync.Pool // *validator
+
+	mu       sync.Mutex
+	cur      batchInfo // the open segment's
+	queue    []sealed  // sealed, waiting to be stored (oldest first)
+	closed   bool
+	sealReq  chan struct{}
+	work     chan struct{}
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	drained  chan struct{}   // closed when the queue is empty after close
+	ctx      context.Context // canceled when Close gives up waiting
+	cancel   context.CancelFunc
+	needSeal atomic.Bool // an append failed: start a new segment even if empty
+	sealSoon atomic.Bool // the log is full: seal the open batch if it has records
+	logBytes atomic.Int64
+	buffered atomic.Int64
+
+	objects, bytes, records, storageErrs, replayed atomic.Int64
+}
+
+type batchInfo struct {
+	records int64
+	bytes   int64
+	first   time.Time
+}
+
+type sealed struct {
+	seg     wal.Segment
+	records int64
+	bytes   int64 // on disk
+}
+
+// validator decodes a request to check it before it is logged.
+type validator struct {
+	dec     otlp.Decoder
+	logs    otlp.Logs
+	builder batch.Builder
+}
+
+// Record payload: version, format, receive time (ns), body.
+const (
+	recordVersion = 1
+	recordHeader  = 1 + 1 + 8
+)
+
+// Open opens the log in dir and starts storing into bucket. Batches left in
+// the log by an earlier process are stored first, under the same keys that
+// process would have used, so a crash between storing and deleting them
+// duplicates nothing.
+func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
+	if opts.MaxRows <= 0 {
+		opts.MaxRows = DefaultMaxRows
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = DefaultMaxAge
+	}
+	if opts.MaxLogBytes <= 0 {
+		opts.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = 500 * time.Millisecond
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	l, old, err := wal.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	b := &Buffer{log: l, bucket: bucket, opts: opts, lg: opts.Logger,
+		sealReq: make(chan struct{}, 1), work: make(chan struct{}, 1),
+		stop: make(chan struct{}), drained: make(chan struct{})}
+	b.states.New = func() any { return new(validator) }
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	for _, s := range old {
+		b.queue = append(b.queue, sealed{seg: s, records: -1, bytes: s.Bytes})
+		b.logBytes.Add(s.Bytes)
+	}
+	b.replayed.Store(int64(len(old)))
+	_, size := l.Current()
+	b.logBytes.Add(size)
+	if len(old) > 0 {
+		b.lg.Info("buffer: storing batches left in the write-ahead log", "batches", len(old), "bytes", b.logBytes.Load())
+	}
+	b.wg.Add(2)
+	go b.sealer()
+	go b.flusher()
+	b.signal(b.work)
+	return b, nil
+}
+
+func (b *Buffer) signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// ExportLogs validates the request, logs it durably and returns; the
+// records are stored with their batch. Objects in the result is empty.
+func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (ingest.Result, error) {
+	v := b.states.Get().(*validator)
+	defer b.states.Put(v)
+	v.logs.Reset()
+	if err := ingest.Decode(&v.dec, &v.logs, body, f); err != nil {
+		return ingest.Result{}, err
+	}
+	now := b.opts.Now()
+	built := v.builder.Build(&v.logs, now)
+	records := len(v.logs.Records) - built.Rejected
+	v.builder.Reset()
+	res := ingest.Result{Records: records, Rejected: built.Rejected}
+	if built.Rejected > 0 {
+		res.Message = fmt.Sprintf("%d log records rejected: %s", built.Rejected, built.Reason)
+	}
+	if records == 0 {
+		return res, nil
+	}
+	need := int64(len(body) + recordHeader + 8)
+	if used := b.logBytes.Load(); used+need > b.opts.MaxLogBytes {
+		// The open batch may be what fills the log: seal it, so that it
+		// can be stored and its space freed.
+		b.sealSoon.Store(true)
+		b.signal(b.sealReq)
+		return ingest.Result{}, fmt.Errorf("buffer: %w: the write-ahead log holds %d bytes not yet in storage (limit %d)",
+			ingest.ErrOverloaded, used, b.opts.MaxLogBytes)
+	}
+	var h [recordHeader]byte
+	h[0], h[1] = recordVersion, byte(f)
+	binary.LittleEndian.PutUint64(h[2:], uint64(now.UnixNano()))
+	b.logBytes.Add(need)
+	seg, err := b.log.Append(ctx, h[:], body)
+	if err != nil {
+		switch {
+		case errors.Is(err, wal.ErrClosed):
+			b.logBytes.Add(-need)
+			return ingest.Result{}, fmt.Errorf("buffer: %w: shutting down", ingest.ErrOverloaded)
+		case ctx.Err() != nil:
+			return ingest.Result{}, err // the record may be in the log; it is not acknowledged
+		}
+		// The segment is unusable after a failed write or sync: the
+		// sealer starts a new one, and the client retries.
+		b.needSeal.Store(true)
+		b.signal(b.sealReq)
+		return ingest.Result{}, fmt.Errorf("buffer: write-ahead log: %w", err)
+	}
+	b.buffered.Add(int64(records))
+	b.mu.Lock()
+	cur, _ := b.log.Current()
+	if cur.Seq == seg.Seq {
+		if b.cur.records == 0 {
+			b.cur.first = now
+		}
+		b.cur.records += int64(records)
+		b.cur.bytes += int64(len(body))
+		if b.cur.records >= b.opts.MaxRows || b.cur.bytes >= b.opts.MaxBytes {
+			b.signal(b.sealReq)
+		}
+	} else {
+		// Sealed while this append waited: count it with that batch.
+		for i := range b.queue {
+			if b.queue[i].seg.Seq == seg.Seq && b.queue[i].records >= 0 {
+				b.queue[i].records += int64(records)
+			}
+		}
+	}
+	b.mu.Unlock()
+	return res, nil
+}
+
+// sealer closes the open batch when it is full or old enough.
+func (b *Buffer) sealer() {
+	defer b.wg.Done()
+	tick := time.NewTicker(max(b.opts.MaxAge/10, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.sealReq:
+		case <-tick.C:
+		}
+		b.mu.Lock()
+		due := b.cur.records > 0 && (b.cur.records >= b.opts.MaxRows || b.cur.bytes >= b.opts.MaxBytes ||
+			b.opts.Now().Sub(b.cur.first) >= b.opts.MaxAge || b.sealSoon.Load()) || b.needSeal.Load()
+		b.mu.Unlock()
+		if due {
+			b.seal()
+		}
+	}
+}
+
+// seal closes the open segment and queues it.
+func (b *Buffer) seal() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seg, err := b.log.Seal()
+	if err != nil && seg.Path == "" {
+		b.lg.Error("buffer: cannot seal the write-ahead log segment", "err", err)
+		return
+	}
+	if err != nil {
+		// The new segment could not be opened; appends fail (503) until a
+		// later seal succeeds. The sealed one is still stored.
+		b.lg.Error("buffer: cannot open a new write-ahead log segment", "err", err)
+	} else {
+		b.needSeal.Store(false)
+		b.sealSoon.Store(false)
+		_, header := b.log.Current()
+		b.logBytes.Add(header) // the sealed file's size is subtracted once it is stored
+	}
+	b.queue = append(b.queue, sealed{seg: seg, records: b.cur.records, bytes: seg.Bytes})
+	b.cur = batchInfo{}
+	b.signal(b.work)
+}
+
+// flusher stores sealed batches, oldest first, retrying with backoff.
+func (b *Buffer) flusher() {
+	defer b.wg.Done()
+	f := newFlusher(b)
+	wait := time.Duration(0)
+	for {
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-b.stop:
+				t.Stop()
+				if b.isClosing() {
+					// Shutdown gives up on a failing store: the batch stays
+					// in the log for the next start.
+					b.closeDrained()
+					return
+				}
+			}
+		}
+		b.mu.Lock()
+		if len(b.queue) == 0 {
+			closed := b.closed
+			b.mu.Unlock()
+			if closed {
+				b.closeDrained()
+				return
+			}
+			select {
+			case <-b.work:
+			case <-b.stop:
+			}
+			wait = 0
+			continue
+		}
+		s := b.queue[0]
+		b.mu.Unlock()
+
+		err := f.store(b.ctx, s)
+		var bad *badSegmentError
+		if errors.As(err, &bad) {
+			// Retrying cannot help: keep the file for inspection and go on.
+			b.lg.Error("buffer: a write-ahead log segment cannot be read; moved aside, its records are not stored", "segment", s.seg.Path, "err", err)
+			if rerr := b.log.Quarantine(s.seg); rerr != nil {
+				b.lg.Error("buffer: cannot move the segment aside", "err", rerr)
+			}
+			b.buffered.Add(-max(s.records, 0))
+			err = nil
+		} else if err != nil {
+			b.storageErrs.Add(1)
+			if wait == 0 {
+				wait = b.opts.RetryMin
+			} else {
+				wait = min(wait*2, b.opts.RetryMax)
+			}
+			b.lg.Warn("buffer: storing a batch failed; it stays in the write-ahead log", "segment", s.seg.Name(), "retry_in", wait, "err", err)
+			continue
+		}
+		wait = 0
+		if bad != nil {
+			// moved aside above
+		} else if err := b.log.Remove(s.seg); err != nil {
+			b.lg.Error("buffer: batch stored but its log segment not removed; a restart stores it again under the same keys", "err", err)
+		}
+		b.mu.Lock()
+		b.queue = b.queue[1:]
+		b.mu.Unlock()
+		b.logBytes.Add(-s.bytes)
+	}
+}
+
+func (b *Buffer) isClosing() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
+}
+
+func (b *Buffer) closeDrained() {
+	select {
+	case <-b.drained:
+	default:
+		close(b.drained)
+	}
+}
+
+// Close stores everything buffered, waiting until ctx is done, and closes
+// the log. What could not be stored by then stays in the log for the next
+// Open.
+func (b *Buffer) Close(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.mu.Unlock()
+	b.seal()
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.signal(b.work)
+	var err error
+	select {
+	case <-b.drained:
+	case <-ctx.Done():
+		err = fmt.Errorf("buffer: %d batches not stored before shutdown; they stay in the write-ahead log: %w", b.pending(), ctx.Err())
+	}
+	b.cancel()
+	close(b.stop)
+	b.wg.Wait()
+	if cerr := b.log.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (b *Buffer) pending() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
+// Stats returns the current counters.
+func (b *Buffer) Stats() Stats {
+	return Stats{
+		BufferedRecords: b.buffered.Load(),
+		LogBytes:        b.logBytes.Load(),
+		PendingBatches:  int64(b.pending()),
+		ObjectsWritten:  b.objects.Load(),
+		BytesWritten:    b.bytes.Load(),
+		RecordsWritten:  b.records.Load(),
+		StorageErrors:   b.storageErrs.Load(),
+		Replayed:        b.replayed.Load(),
+	}
+}
+
+// flusher turns a segment into objects and stores them. It keeps the
+// objects of a batch whose store failed, so a retry only puts the rest.
+type flusherState struct {
+	b       *Buffer
+	dec     otlp.Decoder
+	logs    otlp.Logs
+	builder batch.Builder
+	writers map[partKey]*part
+	free    []*pqenc.Writer
+
+	seq  uint64 // the segment whose objects are below
+	objs []object
+	recs int
+}
+
+type partKey struct {
+	service string
+	hour    int64
+}
+
+type part struct {
+	w            *pqenc.Writer
+	service      string
+	hour         int64
+	minTimestamp int64
+	rows         int
+}
+
+type object struct {
+	key  string
+	data []byte
+	rows int
+}
+
+func newFlusher(b *Buffer) *flusherState {
+	return &flusherState{b: b, writers: make(map[partKey]*part)}
+}
+
+// chunkBytes is how much request data is decoded at once while encoding a
+// batch: the flush's memory is about this much beyond the Parquet output
+// (which is built in memory: tens of MB for a million records).
+const chunkBytes = 16 << 20
+
+// badSegmentError is a segment that cannot be turned into objects.
+type badSegmentError struct{ err error }
+
+func (e *badSegmentError) Error() string { return e.err.Error() }
+func (e *badSegmentError) Unwrap() error { return e.err }
+
+// putTimeout bounds one Put of a flush.
+const putTimeout = time.Minute
+
+func (f *flusherState) store(ctx context.Context, s sealed) error {
+	start := time.Now()
+	if f.seq != s.seg.Seq || f.objs == nil {
+		if err := f.encode(s.seg); err != nil {
+			f.objs = nil
+			return &badSegmentError{err}
+		}
+	}
+	var stored, bytes int
+	var err error
+	for len(f.objs) > 0 {
+		o := f.objs[0]
+		pctx, cancel := context.WithTimeout(ctx, putTimeout)
+		perr := f.b.bucket.Put(pctx, o.key, o.data)
+		cancel()
+		if perr != nil && !errors.Is(perr, storage.ErrExist) {
+			err = fmt.Errorf("buffer: store %s: %w", o.key, perr)
+			break
+		}
+		if perr == nil {
+			stored++
+			bytes += len(o.data)
+			f.b.objects.Add(1)
+			f.b.bytes.Add(int64(len(o.data)))
+		}
+		f.b.records.Add(int64(o.rows))
+		f.b.buffered.Add(-int64(o.rows))
+		f.objs = f.objs[1:]
+	}
+	if f.b.opts.OnFlush != nil {
+		f.b.opts.OnFlush(FlushInfo{Segment: s.seg, Duration: time.Since(start), Records: f.recs, Objects: stored, Bytes: bytes, Err: err})
+	}
+	if err == nil {
+		f.objs = nil
+		f.b.lg.Debug("buffer: batch stored", "segment", s.seg.Name(), "records", f.recs, "objects", stored, "bytes", bytes, "took", time.Since(start))
+	}
+	return err
+}
+
+// encode reads the segment and makes its objects, one per (service, hour).
+func (f *flusherState) encode(seg wal.Segment) error {
+	f.seq, f.objs, f.recs = seg.Seq, f.objs[:0], 0
+	clear(f.writers)
+	var pendingBytes int
+	flush := func() error {
+		if pendingBytes == 0 {
+			return nil
+		}
+		// Every record's receive time is filled in already (below), so
+		// the time given here is never used.
+		res := f.builder.Build(&f.logs, time.Unix(0, 0))
+		for _, p := range res.Partitions {
+			k := partKey{p.Service, p.Hour}
+			pt := f.writers[k]
+			if pt == nil {
+				pt = &part{w: f.writer(), service: p.Service, hour: p.Hour, minTimestamp: p.MinTimestamp}
+				f.writers[k] = pt
+			}
+			if err := pt.w.WriteRows(p.Columns(), p.Rows); err != nil {
+				return fmt.Errorf("buffer: encode service %q hour %d: %w", p.Service, p.Hour, err)
+			}
+			pt.minTimestamp = min(pt.minTimestamp, p.MinTimestamp)
+			pt.rows += p.Rows
+			f.recs += p.Rows
+		}
+		f.builder.Reset()
+		f.logs.Reset()
+		pendingBytes = 0
+		return nil
+	}
+	f.logs.Reset()
+	skipped, err := wal.Read(seg.Path, func(payload []byte) error {
+		if len(payload) < recordHeader || payload[0] != recordVersion {
+			return fmt.Errorf("buffer: %s: record of unknown version", seg.Path)
+		}
+		format := ingest.Format(payload[1])
+		received := binary.LittleEndian.Uint64(payload[2:])
+		body := payload[recordHeader:]
+		first := len(f.logs.Records)
+		if err := ingest.Decode(&f.dec, &f.logs, body, format); err != nil {
+			// It was validated before it was logged.
+			return fmt.Errorf("buffer: %s: a logged request no longer decodes: %w", seg.Path, err)
+		}
+		// What Build does with the receive time, done here per request,
+		// so that requests received at different times share a chunk.
+		for i := first; i < len(f.logs.Records); i++ {
+			if r := &f.logs.Records[i]; r.ObservedTimeUnixNano == 0 {
+				r.ObservedTimeUnixNano = received
+			}
+		}
+		pendingBytes += len(body)
+		if pendingBytes >= chunkBytes {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	if skipped > 0 {
+		f.b.lg.Warn("buffer: write-ahead log segment ends in a torn record (never acknowledged); skipped", "segment", seg.Name(), "bytes", skipped)
+	}
+	for k, pt := range f.writers {
+		data, err := pt.w.Finish()
+		if err != nil {
+			return fmt.Errorf("buffer: encode service %q hour %d: %w", k.service, k.hour, err)
+		}
+		f.objs = append(f.objs, object{
+			key:  layout.Key("logs", pt.service, pt.hour, objectID(seg, k), pt.minTimestamp),
+			data: append([]byte(nil), data...), // Finish's buffer is the writer's
+			rows: pt.rows,
+		})
+		pt.w.Reset()
+		f.free = append(f.free, pt.w)
+	}
+	clear(f.writers)
+	return nil
+}
+
+func (f *flusherState) writer() *pqenc.Writer {
+	if n := len(f.free); n > 0 {
+		w := f.free[n-1]
+		f.free = f.free[:n-1]
+		return w
+	}
+	return pqenc.NewWriter(batch.Schema(), pqenc.Options{
+		PageSize:     f.b.opts.PageSize,
+		RowGroupSize: f.b.opts.RowGroupSize,
+		CreatedBy:    version.CreatedBy(),
+	})
+}
+
+// objectID names a batch's object for one partition: a version 8 UUID from
+// the log's id, the segment and the partition, so that storing the same
+// segment again (after a crash) makes the same keys, and the create-only
+// Put refuses the copies.
+func objectID(seg wal.Segment, k partKey) [16]byte {
+	h := fnv.New128a()
+	h.Write(seg.LogID[:])
+	var n [16]byte
+	binary.LittleEndian.PutUint64(n[:8], seg.Seq)
+	binary.LittleEndian.PutUint64(n[8:], uint64(k.hour))
+	h.Write(n[:])
+	h.Write([]byte(k.service))
+	var id [16]byte
+	h.Sum(id[:0])
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
+	return id
+}

@@ -1,0 +1,432 @@
+package buffer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/storage"
+	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+var hour0 = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
+
+// request is n records of service with attribute seq = first..first+n-1;
+// with zeroTimes the records carry no timestamps at all.
+func request(t testing.TB, service string, first, n int, zeroTimes bool) []byte {
+	t.Helper()
+	recs := make([]*logspb.LogRecord, n)
+	for i := range recs {
+		r := &logspb.LogRecord{
+			Body: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "hello"}},
+			Attributes: []*commonpb.KeyValue{{Key: "seq", Value: &commonpb.AnyValue{
+				Value: &commonpb.AnyValue_IntValue{IntValue: int64(first + i)}}}},
+		}
+		if !zeroTimes {
+			r.TimeUnixNano = uint64(hour0.Add(time.Duration(first+i) * time.Millisecond).UnixNano())
+			r.ObservedTimeUnixNano = r.TimeUnixNano
+		}
+		recs[i] = r
+	}
+	b, err := proto.Marshal(&collogspb.ExportLogsServiceRequest{ResourceLogs: []*logspb.ResourceLogs{{
+		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{{Key: "service.name",
+			Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: service}}}}},
+		ScopeLogs: []*logspb.ScopeLogs{{LogRecords: recs}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// contents reads every object of the bucket with arrow-go: the seq
+// attribute of each row, and the rows' timestamps, by key.
+func contents(t *testing.T, b storage.Bucket) (seqs map[string]int, keys []string, stamps []int64) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := b.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs = map[string]int{}
+	for _, k := range keys {
+		data, err := b.Get(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdr, err := file.NewParquetReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := fr.ReadTable(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		tr := array.NewTableReader(tbl, 1024)
+		for tr.Next() {
+			rec := tr.RecordBatch()
+			attrs := rec.Column(int(rec.Schema().FieldIndices("LogAttributes")[0])).(*array.Map)
+			ts := rec.Column(0).(*array.Timestamp)
+			keysArr, items := attrs.Keys().(*array.String), attrs.Items().(*array.String)
+			for row := 0; row < int(rec.NumRows()); row++ {
+				stamps = append(stamps, int64(ts.Value(row)))
+				start, end := attrs.ValueOffsets(row)
+				for j := start; j < end; j++ {
+					if keysArr.Value(int(j)) == "seq" {
+						seqs[items.Value(int(j))]++
+					}
+				}
+			}
+		}
+		tr.Release()
+		tbl.Release()
+	}
+	return seqs, keys, stamps
+}
+
+// exactlyOnce checks that seq values 0..n-1 are each stored once.
+func exactlyOnce(t *testing.T, seqs map[string]int, n int) {
+	t.Helper()
+	if len(seqs) != n {
+		t.Errorf("%d distinct records stored, want %d", len(seqs), n)
+	}
+	for i := range n {
+		if c := seqs[fmt.Sprint(i)]; c != 1 {
+			t.Fatalf("record seq=%d stored %d times, want once", i, c)
+		}
+	}
+}
+
+func open(t *testing.T, dir string, b storage.Bucket, opts Options) *Buffer {
+	t.Helper()
+	opts.Logger = quiet
+	buf, err := Open(dir, b, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf
+}
+
+func export(t *testing.T, buf *Buffer, body []byte) ingest.Result {
+	t.Helper()
+	res, err := buf.ExportLogs(context.Background(), body, ingest.Protobuf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestBatchesOnClose(t *testing.T) {
+	bucket := memstore.New()
+	buf := open(t, t.TempDir(), bucket, Options{})
+	for i := range 20 {
+		svc := []string{"api", "db"}[i%2]
+		if res := export(t, buf, request(t, svc, i*10, 10, false)); res.Records != 10 || res.Objects != nil {
+			t.Fatalf("result %+v", res)
+		}
+	}
+	if keys, _ := bucket.List(context.Background(), ""); len(keys) != 0 {
+		t.Fatalf("stored before the batch was full: %v", keys)
+	}
+	if st := buf.Stats(); st.BufferedRecords != 200 || st.LogBytes <= 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, keys, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 200)
+	if len(keys) != 2 {
+		t.Errorf("objects %v, want one per service", keys)
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "logs/api/year=2026/month=11/day=25/hour=17/") && !strings.HasPrefix(k, "logs/db/year=2026/month=11/day=25/hour=17/") {
+			t.Errorf("key %s", k)
+		}
+	}
+	if st := buf.Stats(); st.BufferedRecords != 0 || st.RecordsWritten != 200 || st.ObjectsWritten != 2 || st.LogBytes > 64 { // the new, empty segment
+		t.Errorf("stats after close %+v", st)
+	}
+}
+
+func TestFlushByRowsBytesAndAge(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{
+		{"rows", Options{MaxRows: 50, MaxAge: time.Hour}},
+		{"bytes", Options{MaxBytes: 2000, MaxAge: time.Hour}},
+		{"age", Options{MaxAge: 30 * time.Millisecond}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bucket := memstore.New()
+			buf := open(t, t.TempDir(), bucket, c.opts)
+			defer buf.Close(context.Background())
+			for i := range 10 {
+				export(t, buf, request(t, "api", i*10, 10, false))
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for buf.Stats().RecordsWritten < 50 {
+				if time.Now().After(deadline) {
+					t.Fatalf("nothing flushed by %s: %+v", c.name, buf.Stats())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// flaky fails every Put while down is set, and the Puts after the first
+// okFirst ones when failAfter is set.
+type flaky struct {
+	*memstore.Bucket
+	down  atomic.Bool
+	puts  atomic.Int64
+	limit int64 // fail Puts past this many (0: no limit)
+}
+
+func (f *flaky) Put(ctx context.Context, key string, data []byte) error {
+	if f.down.Load() {
+		return errors.New("store unreachable")
+	}
+	if n := f.puts.Add(1); f.limit > 0 && n > f.limit {
+		return errors.New("store unreachable")
+	}
+	return f.Bucket.Put(ctx, key, data)
+}
+
+// copyDir copies the log as a crash would leave it on disk.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// A crash after some of a batch's objects are stored: the next process
+// stores the batch again under the same keys, and nothing is duplicated.
+func TestReplayAfterCrashStoresExactlyOnce(t *testing.T) {
+	dir := t.TempDir()
+	bucket := &flaky{Bucket: memstore.New(), limit: 2}
+	buf := open(t, dir, bucket, Options{MaxAge: time.Hour, RetryMin: time.Hour})
+	services := []string{"a", "b", "c", "d"}
+	for i := range 40 {
+		export(t, buf, request(t, services[i%4], i*5, 5, false))
+	}
+	buf.seal() // the batch: four objects, of which the store takes two
+	deadline := time.Now().Add(10 * time.Second)
+	for buf.Stats().StorageErrors == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed flush")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// More acknowledged requests in the open segment, then the crash.
+	for i := 40; i < 50; i++ {
+		export(t, buf, request(t, services[i%4], i*5, 5, false))
+	}
+	crashed := copyDir(t, dir)
+	if keys, _ := bucket.List(context.Background(), ""); len(keys) != 2 {
+		t.Fatalf("before the crash %d objects stored, want 2", len(keys))
+	}
+	// Stop the old process without storing the rest (its store is down).
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	buf.Close(ctx)
+
+	bucket.limit = 0
+	again := open(t, crashed, bucket, Options{MaxAge: time.Hour})
+	if st := again.Stats(); st.Replayed != 2 {
+		t.Errorf("replayed %d segments, want 2", st.Replayed)
+	}
+	if err := again.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, _, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 250)
+	if left, _ := filepath.Glob(filepath.Join(crashed, "*.seg")); len(left) != 1 {
+		// The new process's own (empty) open segment stays.
+		t.Errorf("segments left after replay: %v", left)
+	}
+}
+
+// Storing the same segment twice makes the same keys.
+func TestKeysAreDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	b1 := memstore.New()
+	buf := open(t, dir, b1, Options{MaxAge: time.Hour})
+	for i := range 6 {
+		export(t, buf, request(t, []string{"x", "y"}[i%2], i*3, 3, true))
+	}
+	snapshot := copyDir(t, dir)
+	buf.Close(context.Background())
+	b2 := memstore.New()
+	again := open(t, snapshot, b2, Options{MaxAge: time.Hour, Now: func() time.Time { return time.Unix(0, 1) }})
+	again.Close(context.Background())
+	k1, _ := b1.List(context.Background(), "")
+	k2, _ := b2.List(context.Background(), "")
+	if fmt.Sprint(k1) != fmt.Sprint(k2) || len(k1) != 2 {
+		t.Fatalf("keys differ:\n%v\n%v", k1, k2)
+	}
+	// Records without timestamps keep the receive time of their request,
+	// not the replaying process's clock.
+	_, _, s1 := contents(t, b1)
+	_, _, s2 := contents(t, b2)
+	sort.Slice(s1, func(i, j int) bool { return s1[i] < s1[j] })
+	sort.Slice(s2, func(i, j int) bool { return s2[i] < s2[j] })
+	if fmt.Sprint(s1) != fmt.Sprint(s2) || s1[0] < time.Now().Add(-time.Hour).UnixNano() {
+		t.Errorf("timestamps differ after replay:\n%v\n%v", s1, s2)
+	}
+}
+
+func TestBackpressureAndRecovery(t *testing.T) {
+	bucket := &flaky{Bucket: memstore.New()}
+	bucket.down.Store(true)
+	body := request(t, "api", 0, 50, false)
+	buf := open(t, t.TempDir(), bucket, Options{MaxRows: 100, MaxAge: time.Hour,
+		MaxLogBytes: int64(len(body)) * 8, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond})
+	var accepted, refused int
+	for i := range 20 {
+		_, err := buf.ExportLogs(context.Background(), request(t, "api", i*50, 50, false), ingest.Protobuf)
+		switch {
+		case err == nil:
+			accepted++
+		case errors.Is(err, ingest.ErrOverloaded):
+			refused++
+			if o := ingest.Classify(err); o.HTTPStatus != 503 || o.RetryAfter == 0 {
+				t.Errorf("overloaded answered %+v", o)
+			}
+		default:
+			t.Fatal(err)
+		}
+	}
+	if refused == 0 || accepted == 0 || accepted > 8 {
+		t.Fatalf("accepted %d, refused %d with the log bound at 8 requests", accepted, refused)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if buf.Stats().StorageErrors == 0 {
+		t.Error("no storage errors counted while the store was down")
+	}
+	bucket.down.Store(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for buf.Stats().LogBytes > int64(len(body))*2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("log not drained after the store came back: %+v", buf.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := buf.ExportLogs(context.Background(), request(t, "api", 1000, 50, false), ingest.Protobuf); err != nil {
+		t.Errorf("after recovery: %v", err)
+	}
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, _, _ := contents(t, bucket)
+	if len(seqs) != accepted*50+50 {
+		t.Errorf("%d records stored, want the %d acknowledged", len(seqs), accepted*50+50)
+	}
+}
+
+func TestBadRequestsAreNotLogged(t *testing.T) {
+	bucket := memstore.New()
+	dir := t.TempDir()
+	buf := open(t, dir, bucket, Options{})
+	_, err := buf.ExportLogs(context.Background(), []byte{0x0a, 0xff}, ingest.Protobuf)
+	if !ingest.IsBadData(err) {
+		t.Fatalf("malformed request: %v", err)
+	}
+	if st := buf.Stats(); st.BufferedRecords != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	// An empty request is acknowledged without touching the log.
+	if res := export(t, buf, nil); res.Records != 0 {
+		t.Errorf("empty request %+v", res)
+	}
+	buf.Close(context.Background())
+	if keys, _ := bucket.List(context.Background(), ""); len(keys) != 0 {
+		t.Errorf("stored %v", keys)
+	}
+}
+
+// Shutdown with the store down: Close gives up at its deadline and the
+// batch stays in the log for the next start.
+func TestCloseWithStoreDownKeepsTheLog(t *testing.T) {
+	dir := t.TempDir()
+	bucket := &flaky{Bucket: memstore.New()}
+	bucket.down.Store(true)
+	buf := open(t, dir, bucket, Options{RetryMin: 5 * time.Millisecond})
+	export(t, buf, request(t, "api", 0, 10, false))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := buf.Close(ctx); err == nil {
+		t.Fatal("Close with the store down: no error")
+	}
+	bucket.down.Store(false)
+	again := open(t, dir, bucket, Options{})
+	if err := again.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, _, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 10)
+}
+
+func TestConcurrentExports(t *testing.T) {
+	bucket := memstore.New()
+	buf := open(t, t.TempDir(), bucket, Options{MaxRows: 300, MaxAge: 20 * time.Millisecond})
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 25 {
+				first := (w*25 + i) * 4
+				if _, err := buf.ExportLogs(context.Background(), request(t, fmt.Sprint("svc", w%3), first, 4, false), ingest.Protobuf); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, _, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 800)
+}

@@ -1,0 +1,464 @@
+// Package wal is the write-ahead log of acknowledged requests: append-only segment files, written with group commit and fsync, replayed after a crash.
+package wal
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// A segment file is a header, then records:
+//
+//	header: "otlp2parquet-wal1\n" (18 bytes), log id (16 bytes), segment sequence (8 bytes, big endian)
+//	record: payload length (4 bytes, little endian), CRC-32C of the payload (4 bytes), payload
+//
+// A record is acknowledged only after its bytes are synced, so only the last
+// segment's tail can hold a torn record: reading stops there.
+const (
+	magic      = "otlp2parquet-wal1\n"
+	headerSize = len(magic) + 16 + 8
+	recHeader  = 8
+	// MaxRecordBytes bounds one record's payload (a request and its metadata).
+	MaxRecordBytes = 1 << 30
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("wal: closed")
+
+// Segment names one segment file of a log.
+type Segment struct {
+	// LogID is the log's random identity, made when its directory was
+	// first used; with Seq it names the segment uniquely across logs.
+	LogID [16]byte
+	Seq   uint64
+	Path  string
+	// Bytes is the file's size when the segment was sealed (0 while open).
+	Bytes int64
+	// Records is the number of records appended (0 for segments found on Open).
+	Records int
+}
+
+// Name is a short unique name of the segment: log id and sequence.
+func (s Segment) Name() string {
+	return hex.EncodeToString(s.LogID[:]) + "-" + strconv.FormatUint(s.Seq, 10)
+}
+
+// Log is a directory of segment files: one open for appends, the others
+// sealed, waiting to be processed and removed. It is safe for concurrent use.
+type Log struct {
+	dir string
+	id  [16]byte
+
+	mu      sync.Mutex
+	f       *os.File // the open segment
+	seg     Segment
+	size    int64  // bytes in the open segment, pending included
+	pending []byte // records appended, not yet written
+	batch   *commit
+	err     error // sticky: a failed write or sync ends the segment's usefulness
+	closed  bool
+	wake    chan struct{} // signals the committer that pending has data
+	done    chan struct{} // closed when the committer exits
+
+	// committing serializes writes and syncs with sealing, which must not
+	// close a file being synced.
+	committing sync.Mutex
+}
+
+// commit is one group of appends made durable by one write and one sync.
+type commit struct {
+	done chan struct{}
+	err  error
+}
+
+// Open opens the log in dir, creating it if needed, and returns the
+// segments already there (sealed, oldest first) for the caller to replay.
+// A new segment is opened for appends.
+func Open(dir string) (*Log, []Segment, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("wal: %w", err)
+	}
+	id, err := logID(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	old, err := list(dir, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := &Log{dir: dir, id: id, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	next := uint64(1)
+	if len(old) > 0 {
+		next = old[len(old)-1].Seq + 1
+	}
+	if err := l.openSegment(next); err != nil {
+		return nil, nil, err
+	}
+	go l.committer()
+	return l, old, nil
+}
+
+// logID reads the log's identity from dir/id, or makes one.
+func logID(dir string) ([16]byte, error) {
+	var id [16]byte
+	path := filepath.Join(dir, "id")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		n, derr := hex.Decode(id[:], []byte(strings.TrimSpace(string(b))))
+		if derr != nil || n != 16 {
+			return id, fmt.Errorf("wal: %s: not a 32-digit hex log id", path)
+		}
+		return id, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return id, fmt.Errorf("wal: %w", err)
+	}
+	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+	tmp := path + ".tmp"
+	if err := writeSynced(tmp, []byte(hex.EncodeToString(id[:])+"\n")); err != nil {
+		return id, fmt.Errorf("wal: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return id, fmt.Errorf("wal: %w", err)
+	}
+	return id, syncDir(dir)
+}
+
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("wal: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("wal: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// segment files are named by their sequence number, zero-padded so that
+// names sort in order.
+func segmentPath(dir string, seq uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("%020d.seg", seq))
+}
+
+func list(dir string, id [16]byte) ([]Segment, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	var segs []Segment
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".seg")
+		if !ok || e.IsDir() {
+			continue
+		}
+		seq, err := strconv.ParseUint(name, 10, 64)
+		if err != nil {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil, fmt.Errorf("wal: %w", err)
+		}
+		segs = append(segs, Segment{LogID: id, Seq: seq, Path: filepath.Join(dir, e.Name()), Bytes: info.Size()})
+	}
+	slices.SortFunc(segs, func(a, b Segment) int {
+		if a.Seq < b.Seq {
+			return -1
+		}
+		if a.Seq > b.Seq {
+			return 1
+		}
+		return 0
+	})
+	return segs, nil
+}
+
+// openSegment creates segment seq with its header, durably. Called with
+// l.mu held (or before the log is shared).
+func (l *Log) openSegment(seq uint64) error {
+	path := segmentPath(l.dir, seq)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("wal: %w", err)
+	}
+	h := make([]byte, 0, headerSize)
+	h = append(h, magic...)
+	h = append(h, l.id[:]...)
+	h = binary.BigEndian.AppendUint64(h, seq)
+	if _, err := f.Write(h); err != nil {
+		f.Close()
+		return fmt.Errorf("wal: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("wal: sync %s: %w", path, err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		f.Close()
+		return err
+	}
+	l.f = f
+	l.seg = Segment{LogID: l.id, Seq: seq, Path: path}
+	l.size = int64(headerSize)
+	return nil
+}
+
+// Append adds a record made of the parts (concatenated) to the open
+// segment and returns once it is durable (written and synced with the
+// records of other callers: group commit), or with the error that
+// prevented it. It reports the segment the record went to.
+func (l *Log) Append(ctx context.Context, parts ...[]byte) (Segment, error) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n > MaxRecordBytes {
+		return Segment{}, fmt.Errorf("wal: record of %d bytes over the limit of %d", n, MaxRecordBytes)
+	}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return Segment{}, ErrClosed
+	}
+	if l.err != nil {
+		err := l.err
+		l.mu.Unlock()
+		return Segment{}, err
+	}
+	var h [recHeader]byte
+	crc := uint32(0)
+	for _, p := range parts {
+		crc = crc32.Update(crc, castagnoli, p)
+	}
+	binary.LittleEndian.PutUint32(h[0:], uint32(n))
+	binary.LittleEndian.PutUint32(h[4:], crc)
+	l.pending = append(l.pending, h[:]...)
+	for _, p := range parts {
+		l.pending = append(l.pending, p...)
+	}
+	l.size += int64(recHeader + n)
+	l.seg.Records++
+	seg := l.seg
+	if l.batch == nil {
+		l.batch = &commit{done: make(chan struct{})}
+	}
+	c := l.batch
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-c.done:
+		return seg, c.err
+	case <-ctx.Done():
+		// The record may still become durable; the caller must not
+		// acknowledge it, and a replay may find it: that is at-least-once.
+		return seg, ctx.Err()
+	}
+}
+
+// committer writes and syncs pending records, one group at a time.
+func (l *Log) committer() {
+	defer close(l.done)
+	for range l.wake {
+		l.commitPending()
+		l.mu.Lock()
+		closed := l.closed && len(l.pending) == 0
+		l.mu.Unlock()
+		if closed {
+			return
+		}
+	}
+}
+
+func (l *Log) commitPending() {
+	l.committing.Lock()
+	defer l.committing.Unlock()
+	l.mu.Lock()
+	buf, c, f, err := l.pending, l.batch, l.f, l.err
+	l.pending, l.batch = nil, nil
+	l.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if err == nil {
+		if _, werr := f.Write(buf); werr != nil {
+			err = fmt.Errorf("wal: write %s: %w", f.Name(), werr)
+		} else if serr := datasync(f); serr != nil {
+			err = fmt.Errorf("wal: sync %s: %w", f.Name(), serr)
+		}
+		if err != nil {
+			// What reached the disk is unknown: no later record may be
+			// acknowledged after it in this segment.
+			l.mu.Lock()
+			l.err = err
+			l.mu.Unlock()
+		}
+	}
+	c.err = err
+	close(c.done)
+	// Reuse the buffer when nobody appended in the meantime.
+	l.mu.Lock()
+	if l.pending == nil && cap(buf) <= 16<<20 {
+		l.pending = buf[:0]
+	}
+	l.mu.Unlock()
+}
+
+// Current returns the open segment and its size in bytes so far.
+func (l *Log) Current() (Segment, int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seg, l.size
+}
+
+// Seal closes the open segment, once every record appended to it is
+// durable, opens the next one, and returns the sealed segment. A log whose
+// segment failed to write or sync gets a fresh segment and works again.
+func (l *Log) Seal() (Segment, error) {
+	l.commitPending() // flush what is pending into the segment being sealed
+	l.committing.Lock()
+	defer l.committing.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return Segment{}, ErrClosed
+	}
+	if len(l.pending) > 0 {
+		// Appended between commitPending and the lock: make it durable here.
+		if _, err := l.f.Write(l.pending); err == nil {
+			if err := datasync(l.f); err != nil && l.err == nil {
+				l.err = fmt.Errorf("wal: sync %s: %w", l.f.Name(), err)
+			}
+		} else if l.err == nil {
+			l.err = fmt.Errorf("wal: write %s: %w", l.f.Name(), err)
+		}
+		if l.batch != nil {
+			l.batch.err = l.err
+			close(l.batch.done)
+		}
+		l.pending, l.batch = l.pending[:0], nil
+	}
+	sealed := l.seg
+	sealed.Bytes = l.size
+	if err := l.f.Close(); err != nil && l.err == nil {
+		l.err = fmt.Errorf("wal: close %s: %w", sealed.Path, err)
+	}
+	if err := l.openSegment(sealed.Seq + 1); err != nil {
+		// Keep appending to nothing: every Append fails until a Seal works.
+		l.err = err
+		l.f = nil
+		return sealed, err
+	}
+	l.err = nil
+	return sealed, nil
+}
+
+// Remove deletes a sealed segment whose records are all processed.
+func (l *Log) Remove(s Segment) error {
+	if err := os.Remove(s.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("wal: %w", err)
+	}
+	return nil
+}
+
+// Close makes pending appends durable, closes the open segment and stops
+// the log. The segment stays for the next Open to replay.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	l.commitPending()
+	close(l.wake)
+	<-l.done
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return l.err
+	}
+	err := l.f.Close()
+	if l.err != nil {
+		return l.err
+	}
+	return err
+}
+
+// Read calls fn with each record's payload of the segment at path, in
+// order. The payload is valid only during the call. A torn or corrupt
+// record ends the segment (it can only be one that was never
+// acknowledged): Read returns the number of bytes it skipped there.
+func Read(path string, fn func(payload []byte) error) (skipped int64, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("wal: %w", err)
+	}
+	if len(data) < headerSize || string(data[:len(magic)]) != magic {
+		// A crash while creating the segment leaves it short; nothing in
+		// it was acknowledged.
+		return int64(len(data)), nil
+	}
+	off := headerSize
+	for off < len(data) {
+		if len(data)-off < recHeader {
+			break
+		}
+		n := int(binary.LittleEndian.Uint32(data[off:]))
+		crc := binary.LittleEndian.Uint32(data[off+4:])
+		if n > MaxRecordBytes || len(data)-off-recHeader < n {
+			break
+		}
+		payload := data[off+recHeader : off+recHeader+n]
+		if crc32.Checksum(payload, castagnoli) != crc {
+			break
+		}
+		if err := fn(payload); err != nil {
+			return 0, err
+		}
+		off += recHeader + n
+	}
+	return int64(len(data) - off), nil
+}
+
+// Quarantine moves a segment that cannot be processed out of the log, to
+// NAME.bad beside it, so that the log goes on and the file can be examined.
+func (l *Log) Quarantine(s Segment) error {
+	if err := os.Rename(s.Path, s.Path+".bad"); err != nil {
+		return fmt.Errorf("wal: %w", err)
+	}
+	return nil
+}
