@@ -36,6 +36,10 @@ const (
 	// DefaultMaxLogBytes bounds the log on disk: about 40 s of 1000
 	// requests/s of 100 records (52 MB/s) with the storage down.
 	DefaultMaxLogBytes = 2 << 30
+	// DefaultRowGroupRows bounds the rows of a row group (DuckDB writes
+	// 122,880): the encoder holds a row group's values until it is full, so
+	// this bounds a flush's memory whatever the batch size.
+	DefaultRowGroupRows = 32 << 10
 )
 
 // Options tune a Buffer. The zero value is the defaults.
@@ -49,8 +53,10 @@ type Options struct {
 	// included); past it ExportLogs refuses requests with
 	// ingest.ErrOverloaded until flushes catch up.
 	MaxLogBytes int64
-	// PageSize and RowGroupSize bound Parquet pages and row groups; 0 means pqenc's defaults.
-	PageSize, RowGroupSize int
+	// PageSize and RowGroupSize bound Parquet pages and row groups; 0 means
+	// pqenc's defaults. RowGroupRows bounds a row group's rows; 0 means
+	// DefaultRowGroupRows.
+	PageSize, RowGroupSize, RowGroupRows int
 	// RetryMin and RetryMax bound the backoff between attempts to store a
 	// batch; 0 means 500 ms and 10 s.
 	RetryMin, RetryMax time.Duration
@@ -127,9 +133,8 @@ type sealed struct {
 
 // validator decodes a request to check it before it is logged.
 type validator struct {
-	dec     otlp.Decoder
-	logs    otlp.Logs
-	builder batch.Builder
+	dec  otlp.Decoder
+	logs otlp.Logs
 }
 
 // Record payload: version, format, receive time (ns), body.
@@ -154,6 +159,9 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 	}
 	if opts.MaxLogBytes <= 0 {
 		opts.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = DefaultRowGroupRows
 	}
 	if opts.RetryMin <= 0 {
 		opts.RetryMin = 500 * time.Millisecond
@@ -210,12 +218,11 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 		return ingest.Result{}, err
 	}
 	now := b.opts.Now()
-	built := v.builder.Build(&v.logs, now)
-	records := len(v.logs.Records) - built.Rejected
-	v.builder.Reset()
-	res := ingest.Result{Records: records, Rejected: built.Rejected}
-	if built.Rejected > 0 {
-		res.Message = fmt.Sprintf("%d log records rejected: %s", built.Rejected, built.Reason)
+	rejected, reason := batch.RejectedTimes(&v.logs)
+	records := len(v.logs.Records) - rejected
+	res := ingest.Result{Records: records, Rejected: rejected}
+	if rejected > 0 {
+		res.Message = fmt.Sprintf("%d log records rejected: %s", rejected, reason)
 	}
 	if records == 0 {
 		return res, nil
@@ -462,6 +469,7 @@ type flusherState struct {
 	builder batch.Builder
 	writers map[partKey]*part
 	free    []*pqenc.Writer
+	arena   []byte // the bodies of the chunk being decoded
 
 	seq  uint64 // the segment whose objects are below
 	objs []object
@@ -494,7 +502,7 @@ func newFlusher(b *Buffer) *flusherState {
 // chunkBytes is how much request data is decoded at once while encoding a
 // batch: the flush's memory is about this much beyond the Parquet output
 // (which is built in memory: tens of MB for a million records).
-const chunkBytes = 16 << 20
+const chunkBytes = 2 << 20
 
 // badSegmentError is a segment that cannot be turned into objects.
 type badSegmentError struct{ err error }
@@ -572,6 +580,7 @@ func (f *flusherState) encode(seg wal.Segment) error {
 		}
 		f.builder.Reset()
 		f.logs.Reset()
+		f.arena = f.arena[:0]
 		pendingBytes = 0
 		return nil
 	}
@@ -582,7 +591,11 @@ func (f *flusherState) encode(seg wal.Segment) error {
 		}
 		format := ingest.Format(payload[1])
 		received := binary.LittleEndian.Uint64(payload[2:])
-		body := payload[recordHeader:]
+		// The decoder refers to the body it decodes: keep the chunk's
+		// bodies in one arena until the chunk is encoded.
+		at := len(f.arena)
+		f.arena = append(f.arena, payload[recordHeader:]...)
+		body := f.arena[at:]
 		first := len(f.logs.Records)
 		if err := ingest.Decode(&f.dec, &f.logs, body, format); err != nil {
 			// It was validated before it was logged.
@@ -636,6 +649,7 @@ func (f *flusherState) writer() *pqenc.Writer {
 	return pqenc.NewWriter(batch.Schema(), pqenc.Options{
 		PageSize:     f.b.opts.PageSize,
 		RowGroupSize: f.b.opts.RowGroupSize,
+		RowGroupRows: f.b.opts.RowGroupRows,
 		CreatedBy:    version.CreatedBy(),
 	})
 }

@@ -31,6 +31,7 @@ type Options struct {
 	Compression      Compression // Snappy (default) or Uncompressed
 	PageSize         int         // target uncompressed data page size; default 1 MiB
 	RowGroupSize     int         // target row group size in estimated encoded bytes; default 128 MiB
+	RowGroupRows     int         // most rows in a row group (0: no bound); bounds the values buffered while encoding
 	DictionaryLimit  int         // max PLAIN-encoded dictionary bytes per column chunk before falling back to PLAIN; default 1 MiB
 	CreatedBy        string      // default "otlp2parquet version unknown"; use "app version X.Y.Z (build B)" so readers trust binary statistics
 	KeyValueMetadata []KeyValue  // file metadata
@@ -173,7 +174,7 @@ func (w *Writer) WriteRows(cols []ColumnData, numRows int) error {
 	limit := w.opts.DictionaryLimit
 	for r := 0; r < numRows; {
 		est := w.estimate()
-		if w.rgRows > 0 && est >= int64(w.opts.RowGroupSize) {
+		if w.rgRows > 0 && (est >= int64(w.opts.RowGroupSize) || w.opts.RowGroupRows > 0 && w.rgRows >= w.opts.RowGroupRows) {
 			if err := w.flushRowGroup(est); err != nil {
 				return err
 			}
@@ -190,6 +191,9 @@ func (w *Writer) WriteRows(cols []ColumnData, numRows int) error {
 		take := left
 		if budget := int64(w.opts.RowGroupSize) - est; int64(take)*perRow > budget {
 			take = int(max(1, budget/perRow))
+		}
+		if w.opts.RowGroupRows > 0 {
+			take = min(take, w.opts.RowGroupRows-w.rgRows)
 		}
 		for i := range w.cols {
 			w.cols[i].appendRows(&cols[i], &w.cursors[i], take, left, limit)

@@ -2,12 +2,14 @@
 package wal
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -419,30 +421,48 @@ func (l *Log) Close() error {
 }
 
 // Read calls fn with each record's payload of the segment at path, in
-// order. The payload is valid only during the call. A torn or corrupt
-// record ends the segment (it can only be one that was never
-// acknowledged): Read returns the number of bytes it skipped there.
+// order. The payload is valid only during the call: Read streams the file
+// through one buffer, so a segment of any size costs memory only for its
+// largest record. A torn or corrupt record ends the segment (it can only be
+// one that was never acknowledged): Read returns the number of bytes it
+// skipped there.
 func Read(path string, fn func(payload []byte) error) (skipped int64, err error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("wal: %w", err)
 	}
-	if len(data) < headerSize || string(data[:len(magic)]) != magic {
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("wal: %w", err)
+	}
+	size := info.Size()
+	r := bufio.NewReaderSize(f, 1<<20)
+	head := make([]byte, headerSize)
+	if _, err := io.ReadFull(r, head); err != nil || string(head[:len(magic)]) != magic {
 		// A crash while creating the segment leaves it short; nothing in
 		// it was acknowledged.
-		return int64(len(data)), nil
+		return size, nil
 	}
-	off := headerSize
-	for off < len(data) {
-		if len(data)-off < recHeader {
+	off := int64(headerSize)
+	var h [recHeader]byte
+	var payload []byte
+	for off < size {
+		if _, err := io.ReadFull(r, h[:]); err != nil {
 			break
 		}
-		n := int(binary.LittleEndian.Uint32(data[off:]))
-		crc := binary.LittleEndian.Uint32(data[off+4:])
-		if n > MaxRecordBytes || len(data)-off-recHeader < n {
+		n := int64(binary.LittleEndian.Uint32(h[0:]))
+		crc := binary.LittleEndian.Uint32(h[4:])
+		if n > MaxRecordBytes || size-off-recHeader < n {
 			break
 		}
-		payload := data[off+recHeader : off+recHeader+n]
+		if int64(cap(payload)) < n {
+			payload = make([]byte, n)
+		}
+		payload = payload[:n]
+		if _, err := io.ReadFull(r, payload); err != nil {
+			break
+		}
 		if crc32.Checksum(payload, castagnoli) != crc {
 			break
 		}
@@ -451,7 +471,7 @@ func Read(path string, fn func(payload []byte) error) (skipped int64, err error)
 		}
 		off += recHeader + n
 	}
-	return int64(len(data) - off), nil
+	return size - off, nil
 }
 
 // Quarantine moves a segment that cannot be processed out of the log, to

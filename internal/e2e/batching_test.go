@@ -286,7 +286,14 @@ func TestBatchFileSizes(t *testing.T) {
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start)
+	rss := peakRSS(s.cmd.Process.Pid)
 	s.stopClean()
+	t.Logf("server peak RSS %d MiB", rss>>20)
+	// The log and the flush stream the batches: memory must not grow with
+	// the batch size (512 MiB of requests by default).
+	if rss > 400<<20 {
+		t.Errorf("server peak RSS %d MiB, want it bounded well below the batch size", rss>>20)
+	}
 	rate1 := float64(ok.Load()) / elapsed.Seconds()
 	t.Logf("%d requests acknowledged in %v (%.0f/s), %d failed, %d started late", ok.Load(), elapsed.Round(time.Millisecond), rate1, failed.Load(), late.Load())
 	if failed.Load() > 0 {

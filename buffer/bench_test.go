@@ -1,0 +1,87 @@
+package buffer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
+	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
+)
+
+// BenchmarkExport is the acknowledgement path: validate a realistic request
+// (100 or 10,000 records, three services) and append it to the log, with
+// parallel clients sharing the group commit.
+//
+//	go test -run '^$' -bench Export -benchtime 2s ./buffer/
+func BenchmarkExport(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(map[int]string{100: "100", 10000: "10000"}[n], func(b *testing.B) {
+			body, err := proto.Marshal(otlptest.RealisticLogsRequest(n, 3))
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf, err := Open(b.TempDir(), memstore.New(), Options{Logger: quiet, MaxAge: time.Hour, MaxRows: 1 << 40, MaxBytes: 1 << 40, MaxLogBytes: 1 << 40})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(body)))
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := buf.ExportLogs(context.Background(), body, ingest.Protobuf); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "records/s")
+			b.StopTimer()
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			buf.Close(ctx)
+		})
+	}
+}
+
+// BenchmarkFlush is the batch path on one core: read a logged segment of
+// 100 realistic 100-record requests and encode its objects.
+//
+//	go test -run '^$' -bench Flush -cpu 1 ./buffer/
+func BenchmarkFlush(b *testing.B) {
+	body, err := proto.Marshal(otlptest.RealisticLogsRequest(100, 3))
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf, err := Open(b.TempDir(), memstore.New(), Options{Logger: quiet, MaxAge: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const requests = 100
+	for range requests {
+		if _, err := buf.ExportLogs(context.Background(), body, ingest.Protobuf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	seg, err := buf.log.Seal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := newFlusher(buf)
+	b.SetBytes(int64(requests * len(body)))
+	b.ResetTimer()
+	for b.Loop() {
+		if err := f.encode(seg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*requests*100)/b.Elapsed().Seconds(), "records/s")
+	b.StopTimer()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	buf.Close(ctx)
+}
