@@ -18,13 +18,14 @@ STATICCHECK_VERSION="v0.8.2"
 DUCKDB_NODE_API_VERSION="1.5.6-r.1" # must match tools/duckdb/package.json
 VERSITYGW_VERSION="v1.8.0"
 TELEMETRYGEN_VERSION="v0.161.0"
+WRANGLER_VERSION="4.86.0" # must match tools/wrangler/package.json
 # The AWS Lambda Runtime Interface Emulator publishes no module versions; this
 # pseudo-version is the commit pinned.
 LAMBDA_RIE_VERSION="v0.0.0-20261030222936-bef5c4ba774d"
 VEGETA_VERSION="v12.13.0" # load benchmark only (bench/load.sh); not in TOOLS
 
 # Every tool, in install order.
-TOOLS=(staticcheck duckdb versitygw telemetrygen lambda_rie)
+TOOLS=(staticcheck duckdb versitygw telemetrygen lambda_rie wrangler)
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -134,6 +135,38 @@ install_lambda_rie() {
 		die "go install aws-lambda-rie@$LAMBDA_RIE_VERSION failed"
 	[[ -x "$bin" ]] || die "aws-lambda-rie was not installed in $TOOLS_BIN"
 	stamp_set lambda_rie "$LAMBDA_RIE_VERSION"
+}
+
+# --- wrangler -------------------------------------------------------------------
+# Cloudflare's CLI with workerd, the Workers runtime: the Worker's end-to-end
+# test serves the bundle with `wrangler dev --local` and reads local R2.
+# Installed like DuckDB: tools/wrangler/package.json and package-lock.json
+# (committed) are copied to .tools/wrangler/ and installed there with
+# `npm ci`; .tools/bin/wrangler runs it.
+install_wrangler() {
+	local src="$ROOT/tools/wrangler" dst="$TOOLS_DIR/wrangler"
+	local bin="$dst/node_modules/.bin/wrangler"
+	grep -q "\"wrangler\": \"$WRANGLER_VERSION\"" "$src/package.json" ||
+		die "tools/wrangler/package.json does not pin wrangler $WRANGLER_VERSION"
+	local want
+	want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+	if [[ -x "$bin" && -x "$TOOLS_BIN/wrangler" ]] && stamp_ok wrangler "$want"; then
+		log "wrangler $WRANGLER_VERSION already installed"
+		return 0
+	fi
+	need node
+	need npm
+	log "installing wrangler $WRANGLER_VERSION (npm ci)"
+	mkdir -p "$dst"
+	cp "$src/package.json" "$src/package-lock.json" "$dst/"
+	npm ci --prefix "$dst" --no-audit --no-fund --loglevel=error ||
+		die "npm ci for wrangler $WRANGLER_VERSION failed"
+	ln -sf "../wrangler/node_modules/.bin/wrangler" "$TOOLS_BIN/wrangler"
+	local got
+	got="$(WRANGLER_SEND_METRICS=false "$TOOLS_BIN/wrangler" --version 2>/dev/null | tail -n 1)" ||
+		die "installed wrangler does not run"
+	[[ "$got" == *"$WRANGLER_VERSION"* ]] || die "installed wrangler reports version '$got', want $WRANGLER_VERSION"
+	stamp_set wrangler "$want"
 }
 
 # --- vegeta -------------------------------------------------------------------

@@ -5,6 +5,8 @@
 #   2. go vet ./...
 #   3. staticcheck ./...
 #   4. go test -race -count=1 ./...   unit, integration and end-to-end Go tests
+#   4b. GOOS=js GOARCH=wasm go vet and go test (under node) of the Worker's
+#       js/wasm-only packages (cmd/worker, internal/worker, internal/jsio, storage/r2)
 #   5. scripts/fuzz.sh                every fuzz target for $FUZZTIME (30s)
 #   6. scripts/e2e-*.sh               in name order
 # A failing step does not stop the later ones (except a failed tool install);
@@ -60,6 +62,10 @@ WASMSIZE_REPORT="$(mktemp)"
 export WASMSIZE_REPORT
 trap 'rm -f "$WASMSIZE_REPORT"' EXIT
 step "go test -race" go test -race -count=1 ./...
+# The Worker's packages that only build for js/wasm, run under node with
+# Go's own go_js_wasm_exec.
+js_wasm_pkgs=(./cmd/worker ./internal/worker ./internal/jsio ./storage/r2)
+step "go test js/wasm" env GOOS=js GOARCH=wasm bash -c 'go vet "$@" && go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" "$@"' _ "${js_wasm_pkgs[@]}"
 if [[ -s "$WASMSIZE_REPORT" ]]; then
 	section "wasm size"
 	cat "$WASMSIZE_REPORT"
