@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,11 @@ type Options struct {
 	// RetryMin and RetryMax bound the backoff between attempts to store a
 	// batch; 0 means 500 ms and 10 s.
 	RetryMin, RetryMax time.Duration
+	// MaxDecoding bounds the requests validated at once; 0 means two per
+	// CPU. MaxWait is how long a request may wait for its turn before it
+	// is refused with ingest.ErrOverloaded; 0 means one second.
+	MaxDecoding int
+	MaxWait     time.Duration
 	// Now is the receive time source; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -98,10 +104,12 @@ type Buffer struct {
 	opts   Options
 	lg     *slog.Logger
 
-	states sync.Pool // *validator
+	states sync.Pool     // *validator
+	slots  chan struct{} // requests being validated
 
 	mu       sync.Mutex
 	cur      batchInfo // the open segment's
+	curSeq   uint64    // the open segment's sequence number
 	queue    []sealed  // sealed, waiting to be stored (oldest first)
 	closed   bool
 	sealReq  chan struct{}
@@ -172,6 +180,12 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxDecoding <= 0 {
+		opts.MaxDecoding = 2 * runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -183,13 +197,15 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 		sealReq: make(chan struct{}, 1), work: make(chan struct{}, 1),
 		stop: make(chan struct{}), drained: make(chan struct{})}
 	b.states.New = func() any { return new(validator) }
+	b.slots = make(chan struct{}, opts.MaxDecoding)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, s := range old {
 		b.queue = append(b.queue, sealed{seg: s, records: -1, bytes: s.Bytes})
 		b.logBytes.Add(s.Bytes)
 	}
 	b.replayed.Store(int64(len(old)))
-	_, size := l.Current()
+	cur, size := l.Current()
+	b.curSeq = cur.Seq
 	b.logBytes.Add(size)
 	if len(old) > 0 {
 		b.lg.Info("buffer: storing batches left in the write-ahead log", "batches", len(old), "bytes", b.logBytes.Load())
@@ -211,15 +227,11 @@ func (b *Buffer) signal(c chan struct{}) {
 // ExportLogs validates the request, logs it durably and returns; the
 // records are stored with their batch. Objects in the result is empty.
 func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (ingest.Result, error) {
-	v := b.states.Get().(*validator)
-	defer b.states.Put(v)
-	v.logs.Reset()
-	if err := ingest.Decode(&v.dec, &v.logs, body, f); err != nil {
+	records, rejected, reason, err := b.validate(ctx, body, f)
+	if err != nil {
 		return ingest.Result{}, err
 	}
 	now := b.opts.Now()
-	rejected, reason := batch.RejectedTimes(&v.logs)
-	records := len(v.logs.Records) - rejected
 	res := ingest.Result{Records: records, Rejected: rejected}
 	if rejected > 0 {
 		res.Message = fmt.Sprintf("%d log records rejected: %s", rejected, reason)
@@ -257,8 +269,7 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 	}
 	b.buffered.Add(int64(records))
 	b.mu.Lock()
-	cur, _ := b.log.Current()
-	if cur.Seq == seg.Seq {
+	if b.curSeq == seg.Seq {
 		if b.cur.records == 0 {
 			b.cur.first = now
 		}
@@ -277,6 +288,36 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 	}
 	b.mu.Unlock()
 	return res, nil
+}
+
+// validate decodes the request and counts its records. At most a few run
+// at once (decoding is CPU work, and the decoded request is the memory a
+// request holds beyond its body); a request that waits MaxWait for a turn
+// is refused with ingest.ErrOverloaded rather than queued without bound.
+// The decoded request is dropped before the request waits on the log.
+func (b *Buffer) validate(ctx context.Context, body []byte, f ingest.Format) (records, rejected int, reason string, err error) {
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(b.opts.MaxWait)
+		defer t.Stop()
+		select {
+		case b.slots <- struct{}{}:
+		case <-t.C:
+			return 0, 0, "", fmt.Errorf("buffer: %w: %d requests being decoded, none finished within %v", ingest.ErrOverloaded, cap(b.slots), b.opts.MaxWait)
+		case <-ctx.Done():
+			return 0, 0, "", ctx.Err()
+		}
+	}
+	defer func() { <-b.slots }()
+	v := b.states.Get().(*validator)
+	defer b.states.Put(v)
+	v.logs.Reset()
+	if err := ingest.Decode(&v.dec, &v.logs, body, f); err != nil {
+		return 0, 0, "", err
+	}
+	rejected, reason = batch.RejectedTimes(&v.logs)
+	return len(v.logs.Records) - rejected, rejected, reason, nil
 }
 
 // sealer closes the open batch when it is full or old enough.
@@ -317,7 +358,8 @@ func (b *Buffer) seal() {
 	} else {
 		b.needSeal.Store(false)
 		b.sealSoon.Store(false)
-		_, header := b.log.Current()
+		cur, header := b.log.Current()
+		b.curSeq = cur.Seq
 		b.logBytes.Add(header) // the sealed file's size is subtracted once it is stored
 	}
 	b.queue = append(b.queue, sealed{seg: seg, records: b.cur.records, bytes: seg.Bytes})

@@ -66,8 +66,9 @@ type Log struct {
 	mu      sync.Mutex
 	f       *os.File // the open segment
 	seg     Segment
-	size    int64  // bytes in the open segment, pending included
-	pending []byte // records appended, not yet written
+	size    int64    // bytes in the open segment, pending included
+	pending [][]byte // records appended, not yet written: headers and the callers' parts
+	scratch []byte   // the committer's buffer, pending gathered into one write
 	batch   *commit
 	err     error // sticky: a failed write or sync ends the segment's usefulness
 	closed  bool
@@ -238,7 +239,9 @@ func (l *Log) openSegment(seq uint64) error {
 // Append adds a record made of the parts (concatenated) to the open
 // segment and returns once it is durable (written and synced with the
 // records of other callers: group commit), or with the error that
-// prevented it. It reports the segment the record went to.
+// prevented it. It reports the segment the record went to. The parts are
+// not copied: they must not change until Append returns. ctx is checked
+// before appending only: once appended, Append waits for the commit.
 func (l *Log) Append(ctx context.Context, parts ...[]byte) (Segment, error) {
 	n := 0
 	for _, p := range parts {
@@ -247,6 +250,16 @@ func (l *Log) Append(ctx context.Context, parts ...[]byte) (Segment, error) {
 	if n > MaxRecordBytes {
 		return Segment{}, fmt.Errorf("wal: record of %d bytes over the limit of %d", n, MaxRecordBytes)
 	}
+	if err := ctx.Err(); err != nil {
+		return Segment{}, err
+	}
+	h := make([]byte, recHeader)
+	crc := uint32(0)
+	for _, p := range parts {
+		crc = crc32.Update(crc, castagnoli, p)
+	}
+	binary.LittleEndian.PutUint32(h[0:], uint32(n))
+	binary.LittleEndian.PutUint32(h[4:], crc)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -257,17 +270,10 @@ func (l *Log) Append(ctx context.Context, parts ...[]byte) (Segment, error) {
 		l.mu.Unlock()
 		return Segment{}, err
 	}
-	var h [recHeader]byte
-	crc := uint32(0)
-	for _, p := range parts {
-		crc = crc32.Update(crc, castagnoli, p)
-	}
-	binary.LittleEndian.PutUint32(h[0:], uint32(n))
-	binary.LittleEndian.PutUint32(h[4:], crc)
-	l.pending = append(l.pending, h[:]...)
-	for _, p := range parts {
-		l.pending = append(l.pending, p...)
-	}
+	// The parts are referred to, not copied, until the committer writes
+	// them: Append does not return before that, so they stay valid.
+	l.pending = append(l.pending, h)
+	l.pending = append(l.pending, parts...)
 	l.size += int64(recHeader + n)
 	l.seg.Records++
 	seg := l.seg
@@ -280,14 +286,10 @@ func (l *Log) Append(ctx context.Context, parts ...[]byte) (Segment, error) {
 	case l.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case <-c.done:
-		return seg, c.err
-	case <-ctx.Done():
-		// The record may still become durable; the caller must not
-		// acknowledge it, and a replay may find it: that is at-least-once.
-		return seg, ctx.Err()
-	}
+	// Wait for the commit even if ctx ends meanwhile: the committer still
+	// reads the caller's parts. A commit takes one write and one sync.
+	<-c.done
+	return seg, c.err
 }
 
 // committer writes and syncs pending records, one group at a time.
@@ -315,7 +317,13 @@ func (l *Log) commitPending() {
 		return
 	}
 	if err == nil {
-		if _, werr := f.Write(buf); werr != nil {
+		// One write per group: gather the parts (the committer alone uses
+		// scratch; committing serializes it).
+		l.scratch = l.scratch[:0]
+		for _, p := range buf {
+			l.scratch = append(l.scratch, p...)
+		}
+		if _, werr := f.Write(l.scratch); werr != nil {
 			err = fmt.Errorf("wal: write %s: %w", f.Name(), werr)
 		} else if serr := datasync(f); serr != nil {
 			err = fmt.Errorf("wal: sync %s: %w", f.Name(), serr)
@@ -330,12 +338,17 @@ func (l *Log) commitPending() {
 	}
 	c.err = err
 	close(c.done)
-	// Reuse the buffer when nobody appended in the meantime.
+	// Reuse the list when nobody appended in the meantime, and keep a big
+	// scratch buffer only while groups are big.
+	clear(buf)
 	l.mu.Lock()
-	if l.pending == nil && cap(buf) <= 16<<20 {
+	if l.pending == nil {
 		l.pending = buf[:0]
 	}
 	l.mu.Unlock()
+	if cap(l.scratch) > 64<<20 {
+		l.scratch = nil
+	}
 }
 
 // Current returns the open segment and its size in bytes so far.
@@ -359,7 +372,11 @@ func (l *Log) Seal() (Segment, error) {
 	}
 	if len(l.pending) > 0 {
 		// Appended between commitPending and the lock: make it durable here.
-		if _, err := l.f.Write(l.pending); err == nil {
+		l.scratch = l.scratch[:0]
+		for _, p := range l.pending {
+			l.scratch = append(l.scratch, p...)
+		}
+		if _, err := l.f.Write(l.scratch); err == nil {
 			if err := datasync(l.f); err != nil && l.err == nil {
 				l.err = fmt.Errorf("wal: sync %s: %w", l.f.Name(), err)
 			}
@@ -370,6 +387,7 @@ func (l *Log) Seal() (Segment, error) {
 			l.batch.err = l.err
 			close(l.batch.done)
 		}
+		clear(l.pending)
 		l.pending, l.batch = l.pending[:0], nil
 	}
 	sealed := l.seg

@@ -169,8 +169,11 @@ func TestAppendCanceled(t *testing.T) {
 	defer l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := l.Append(ctx, []byte("x")); err != nil && err != context.Canceled {
-		t.Errorf("canceled Append: %v", err)
+	if _, err := l.Append(ctx, []byte("x")); err != context.Canceled {
+		t.Errorf("canceled Append: %v, want context.Canceled", err)
+	}
+	if seg, err := l.Seal(); err != nil || seg.Records != 0 {
+		t.Errorf("a canceled Append left %d records (%v)", seg.Records, err)
 	}
 }
 
