@@ -346,7 +346,12 @@ func (b *Builder) recordAttrs(l *otlp.Logs, kvs []otlp.KeyValue) (keys, vals []s
 	b.recVals = b.recVals[:0]
 	if len(kvs) == len(b.recKeys) && sameKeys(kvs, b.recKeys) {
 		for i := range kvs {
-			b.recVals = append(b.recVals, b.conv.AsString(l, kvs[i].Value))
+			v := &kvs[i].Value
+			s := v.Str // most values are strings: spare the call
+			if v.Kind != otlp.KindString {
+				s = b.conv.AsString(l, *v)
+			}
+			b.recVals = append(b.recVals, s)
 		}
 		return b.recKeys, b.recVals
 	}

@@ -92,6 +92,11 @@ func appendDouble(b []byte, f float64, quoted bool) []byte {
 		return appendMaybeQuoted(b, "-Infinity", quoted)
 	}
 	abs := math.Abs(f)
+	if abs >= 1e-6 && abs < 1e21 {
+		if b, ok := appendShortDecimal(b, f); ok {
+			return b
+		}
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -106,6 +111,64 @@ func appendDouble(b []byte, f float64, quoted bool) []byte {
 		}
 	}
 	return b
+}
+
+// pow10 holds the exact powers of ten appendShortDecimal tries.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
+
+// appendShortDecimal is strconv.AppendFloat(b, f, 'f', -1, 64) for the
+// common doubles that have at most six decimals and |f|*10^k < 2^47
+// (durations, prices, ratios); ok is false for the others.
+//
+// Why it prints what strconv prints: let k be the fewest decimals such that
+// some integer m makes m/10^k read back as f (float64(m)/10^k == f: dividing
+// two exact values is correctly rounded, as parsing is). Because
+// |f|*10^k < 2^47, the spacing of doubles near f is below 10^-(k+1), so (1)
+// m is the only such integer, and it is math.Round(f*10^k), whose rounding
+// error is far below 1/2; (2) no decimal with fewer or as many significant
+// digits reads back as f: one with at most k decimals would be another m,
+// one with more decimals and no more digits lies below a power of ten that
+// m/10^k reaches, at least 10^-(k+1) away. So m/10^k is the unique shortest
+// representation, which strconv prints in 'f' format.
+func appendShortDecimal(b []byte, f float64) ([]byte, bool) {
+	const limit = 1 << 47
+	for k, p := range pow10 {
+		x := f * p
+		if x >= limit || x <= -limit {
+			return b, false
+		}
+		m := math.Round(x)
+		if m/p != f {
+			continue
+		}
+		if m == 0 {
+			return b, false // f is ±0, printed "0" or "-0": not handled here
+		}
+		n := int64(m)
+		if n < 0 {
+			b = append(b, '-')
+			n = -n
+		}
+		if k == 0 {
+			return strconv.AppendInt(b, n, 10), true
+		}
+		q := int64(p)
+		b = strconv.AppendInt(b, n/q, 10)
+		b = append(b, '.')
+		// The k decimals, with leading zeros; the last is not zero (else a
+		// smaller k would have matched).
+		frac := n % q
+		start := len(b)
+		for range k {
+			b = append(b, '0')
+		}
+		for i := len(b) - 1; i >= start; i-- {
+			b[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		return b, true
+	}
+	return b, false
 }
 
 func appendMaybeQuoted(b []byte, s string, quoted bool) []byte {

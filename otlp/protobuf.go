@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf8"
 	"unsafe"
 
@@ -471,6 +472,15 @@ func (d *Decoder) scope(b []byte, s *ScopeLogs) error {
 
 func (d *Decoder) logRecord(b []byte) error {
 	var r LogRecord
+	l := d.l
+	// Attributes in scalarKV's form go straight to l.KeyValues, from direct
+	// on, rather than through the scratch list kvs and a copy. Only nested
+	// values (kvlists, and arrays holding them) would put entries of their
+	// own amid them: before decoding anything that may hold some (a body,
+	// another attribute), the attributes move to kvs, and the decoding
+	// continues there as for any list.
+	direct := -1 // start of the attributes in l.KeyValues, if there
+	scratch := false
 	kvs := d.kvs[0][:0]
 	haveBody := false
 	for len(b) > 0 {
@@ -507,6 +517,12 @@ func (d *Decoder) logRecord(b []byte) error {
 				return within(d.errAt(at, "body given twice"), "body", -1)
 			}
 			haveBody = true
+			if scalarValue(m, &r.Body) {
+				break
+			}
+			if direct >= 0 {
+				kvs, direct, scratch = d.attrsToScratch(kvs, direct), -1, true
+			}
 			if err = d.anyValue(m, &r.Body, 0); err != nil {
 				return within(err, "body", -1)
 			}
@@ -517,22 +533,25 @@ func (d *Decoder) logRecord(b []byte) error {
 			} else if m, b, err = d.message(b, n, typ, "attributes"); err != nil {
 				return err
 			}
+			if !scratch {
+				i := len(l.KeyValues)
+				if i == cap(l.KeyValues) {
+					l.KeyValues = slices.Grow(l.KeyValues, 1)
+				}
+				if l.KeyValues = l.KeyValues[:i+1]; scalarKV(m, &l.KeyValues[i]) {
+					if direct < 0 {
+						direct = i
+					}
+					d.shareKey(&l.KeyValues[i].Key, i-direct)
+					break
+				}
+				l.KeyValues = l.KeyValues[:i]
+				kvs, direct, scratch = d.attrsToScratch(kvs, direct), -1, true
+			}
 			if kvs, err = d.keyValue(m, kvs, 0); err != nil {
 				return within(err, "attributes", len(kvs))
 			}
-			// Records mostly repeat the keys of the record before, in order.
-			// Such a key is given the earlier record's string, so that one key
-			// is one string throughout: batch and pqenc then find keys equal
-			// by their address without reading their bytes again.
-			if i := len(kvs) - 1; i < len(d.recKeys) {
-				if k := d.recKeys[i]; kvs[i].Key == k {
-					kvs[i].Key = k
-				} else {
-					d.recKeys[i] = kvs[i].Key
-				}
-			} else {
-				d.recKeys = append(d.recKeys, kvs[i].Key)
-			}
+			d.shareKey(&kvs[len(kvs)-1].Key, len(kvs)-1)
 		case 7:
 			if v, b, err = d.varint(b, n, typ, "dropped_attributes_count"); err != nil {
 				return err
@@ -564,9 +583,40 @@ func (d *Decoder) logRecord(b []byte) error {
 			}
 		}
 	}
-	r.Attributes = d.flushKVs(0, kvs)
-	d.l.Records = append(d.l.Records, r)
+	if direct >= 0 {
+		r.Attributes = Range{int32(direct), int32(len(l.KeyValues))}
+	} else {
+		r.Attributes = d.flushKVs(0, kvs)
+	}
+	l.Records = append(l.Records, r)
 	return nil
+}
+
+// attrsToScratch moves the attributes decoded so far from l.KeyValues[direct:]
+// (when direct >= 0) to kvs.
+func (d *Decoder) attrsToScratch(kvs []KeyValue, direct int) []KeyValue {
+	if direct >= 0 {
+		kvs = append(kvs, d.l.KeyValues[direct:]...)
+		d.l.KeyValues = d.l.KeyValues[:direct]
+	}
+	return kvs
+}
+
+// shareKey gives the key of a record's i-th attribute the string of the
+// record before when the two are equal. Records mostly repeat the keys of
+// the record before, in order: so one key is one string throughout, and
+// batch and pqenc find keys equal by their address without reading their
+// bytes again.
+func (d *Decoder) shareKey(key *string, i int) {
+	if i < len(d.recKeys) {
+		if k := d.recKeys[i]; *key == k {
+			*key = k
+		} else {
+			d.recKeys[i] = *key
+		}
+	} else {
+		d.recKeys = append(d.recKeys, *key)
+	}
 }
 
 func (d *Decoder) id(b []byte, n int, typ protowire.Type, name string, size int) (string, []byte, error) {
@@ -582,6 +632,12 @@ func (d *Decoder) id(b []byte, n int, typ protowire.Type, name string, size int)
 
 // keyValue decodes one KeyValue at nesting depth and appends it to kvs.
 func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, error) {
+	if n := len(kvs); n < cap(kvs) {
+		if kvs = kvs[:n+1]; scalarKV(b, &kvs[n]) {
+			return kvs, nil
+		}
+		kvs = kvs[:n]
+	}
 	var kv KeyValue
 	haveValue := false
 	for len(b) > 0 {
@@ -630,6 +686,62 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 		}
 	}
 	return append(kvs, kv), nil
+}
+
+// scalarKV decodes b as a KeyValue in the form encoders write for nearly
+// every attribute: the key, then the value holding one scalar (see
+// scalarValue), with one-byte tags and lengths. ok is false for anything
+// else (then call keyValue, which also reports any error).
+// On success it sets all of *kv; otherwise *kv holds garbage.
+func scalarKV(b []byte, kv *KeyValue) bool {
+	if len(b) >= 4 && b[0] == 1<<3|2 {
+		if kl := int(b[1]); kl < 0x80 && kl+4 <= len(b) && b[2+kl] == 2<<3|2 {
+			key, v := b[2:2+kl], b[4+kl:]
+			if vl := b[3+kl]; vl < 0x80 && int(vl) == len(v) && (asciiShort(key) || utf8.Valid(key)) {
+				if scalarValue(v, &kv.Value) {
+					kv.Key, kv.KeyStrindex = unsafeString(key), 0
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// scalarValue decodes b as an AnyValue when it is a single string, bool,
+// int or double field written in its usual form; ok is false otherwise
+// (then call anyValue, which also reports any error).
+func scalarValue(b []byte, v *Value) bool {
+	if len(b) < 2 {
+		*v = Value{}
+		return len(b) == 0 // empty: no value set
+	}
+	switch b[0] {
+	case 1<<3 | 2: // string_value
+		if s := b[2:]; b[1] < 0x80 && int(b[1]) == len(s) && (asciiShort(s) || utf8.Valid(s)) {
+			*v = Value{Kind: KindString, Str: unsafeString(s)}
+			return true
+		}
+	case 2 << 3: // bool_value (varint)
+		if len(b) == 2 && b[1] < 0x80 {
+			*v = Value{Kind: KindBool}
+			if b[1] != 0 {
+				v.Num = 1
+			}
+			return true
+		}
+	case 3 << 3: // int_value (varint)
+		if u, n := protowire.ConsumeVarint(b[1:]); n == len(b)-1 {
+			*v = Value{Kind: KindInt, Num: u}
+			return true
+		}
+	case 4<<3 | 1: // double_value
+		if len(b) == 9 {
+			*v = Value{Kind: KindDouble, Num: binary.LittleEndian.Uint64(b[1:])}
+			return true
+		}
+	}
+	return false
 }
 
 // anyValue decodes an AnyValue found at nesting depth; its array elements and

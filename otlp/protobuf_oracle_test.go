@@ -138,6 +138,23 @@ var protoAccepted = []struct {
 	{"resource schema url twice", lenf(1, strf(3, "a"), strf(3, "b"))},
 	{"zero-length bytes value", record(lenf(5, lenf(7)))},
 	{"nesting at MaxDepth", record(lenf(5, nest(otlp.MaxDepth)))},
+	// Attributes in the common form skip the scratch list; the others, and
+	// what may nest, take the general path.
+	{"attributes around a nested body", record(attr("a", strf(1, "x")),
+		lenf(5, lenf(6, lenf(1, strf(1, "k"), lenf(2, strf(1, "v"))))),
+		attr("b", varf(3, 7)), attr("c", lenf(6, lenf(1, strf(1, "n"), lenf(2, varf(2, 1))))), attr("d", fix64f(4, 0x3ff0000000000000)))},
+	{"nested attribute between scalar ones", cat(
+		record(attr("a", strf(1, "x")), attr("n", lenf(5, lenf(1, strf(1, "e")), lenf(1, lenf(6, lenf(1, strf(1, "m")))))), attr("b", strf(1, "y"))),
+		record(attr("a", strf(1, "x")), attr("b", strf(1, "y")), attr("n", lenf(6)), attr("a", varf(2, 0))))},
+	{"attribute forms off the fast path", record(
+		attr(strings.Repeat("k", 200), strf(1, strings.Repeat("v", 300))),
+		attr("int", varf(3, 1<<62)), attr("negative", varf(3, 0xffffffffffffffff)), attr("bool0", varf(2, 0)), attr("empty"),
+		lenf(6, strf(1, "unknown"), lenf(2, strf(1, "v")), varf(9, 1)),
+		lenf(6, lenf(2, strf(1, "value first")), strf(1, "key")),
+		lenf(6, strf(1, "bytes"), lenf(2, strf(7, "\x00\xff"))),
+		lenf(6, strf(1, "two fields"), lenf(2, strf(1, "s"), varf(3, 5))),
+		lenf(6, strf(1, "strindex"), lenf(2, varf(8, 3))),
+		attr("ünïcödé", strf(1, "välüé")))},
 }
 
 // tooDeep nests arrays one level deeper than allowed; the innermost array ends the input.

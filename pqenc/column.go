@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ColumnData holds the levels and values of one leaf column for WriteRows.
@@ -121,13 +122,12 @@ func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 		if len(cd.Def) != numRows {
 			return cur, 0, fmt.Errorf("pqenc: column %q: %d definition levels for %d rows", l.name, len(cd.Def), numRows)
 		}
-		vals := 0
-		for i, d := range cd.Def {
-			if d >= l.MaxDef {
+		vals, ok := checkDefs(cd.Def, l.MaxDef)
+		if !ok {
+			for i, d := range cd.Def {
 				if d > l.MaxDef {
 					return cur, 0, fmt.Errorf("pqenc: column %q: definition level %d at slot %d exceeds max %d", l.name, d, i, l.MaxDef)
 				}
-				vals++
 			}
 		}
 		cur.nslots, cur.nvals = numRows, vals
@@ -178,6 +178,11 @@ func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 }
 
 func checkRepeated(l *Leaf, def, rep []uint8) (rows, vals int, err error) {
+	if l.MaxRep == 1 {
+		if rows, vals, ok := checkRep1(def, rep, l.MaxDef, l.repDef[1]); ok {
+			return rows, vals, nil
+		}
+	}
 	var prev uint8
 	for i, r := range rep {
 		d := def[i]
@@ -247,16 +252,6 @@ func (c *colState) appendRows(cd *ColumnData, cur *cursor, nrows, rowsLeft, dict
 	cur.slot, cur.val = s1, v1
 }
 
-func countLevel(lv []uint8, want uint8) int {
-	n := 0
-	for _, d := range lv {
-		if d == want {
-			n++
-		}
-	}
-	return n
-}
-
 // appendDict dictionary-encodes values [v0, v1). If the dictionary outgrows
 // limit it converts the chunk to PLAIN and returns the first value not yet
 // appended; otherwise it returns v1.
@@ -265,20 +260,35 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 	switch c.typ {
 	case ByteArray, FixedLenByteArray:
 		c.idx = slices.Grow(c.idx, v1-v0)
-		for k, s := range cd.Bytes[v0:v1] {
-			if i := d.byAddr(s); i >= 0 {
+		vs := cd.Bytes[v0:v1]
+		// Values often repeat, as the very same string, the value back
+		// places before: a resource's attributes and names are repeated for
+		// each of its records (back is the number of values per record) and
+		// so are attribute keys. Within one call the same address and length
+		// mean the same bytes (see dict), so such a value takes the index
+		// of that earlier one, which this call appended back places ago.
+		back := d.back
+		for k, s := range vs {
+			if back > 0 && k >= back {
+				if p := vs[k-back]; unsafe.StringData(p) == unsafe.StringData(s) && len(p) == len(s) {
+					c.idx = append(c.idx, c.idx[len(c.idx)-back])
+					continue
+				}
+			}
+			if i, before := d.byAddr(s, v0+k); i >= 0 {
 				c.idx = append(c.idx, i)
+				back = v0 + k - before
 				continue
 			}
 			if i := d.sameSource(s); i >= 0 {
 				c.idx = append(c.idx, i)
-				d.rememberAddr(s, i)
+				d.rememberAddr(s, i, v0+k)
 				continue
 			}
 			i, added := d.str(s)
 			c.idx = append(c.idx, i)
-			d.rememberAddr(s, i)
 			if added {
+				d.rememberAddr(s, i, v0+k)
 				c.st.bytes(s)
 				if len(d.buf) > limit {
 					c.fallback()
@@ -286,6 +296,7 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 				}
 			}
 		}
+		d.back = back
 	case Int32:
 		for k, v := range cd.Int32[v0:v1] {
 			i, added := d.num(uint64(uint32(v)))
@@ -645,9 +656,12 @@ func (c *colState) nextPage(s0, v0, p0, bw, pageSize int) (s1, v1, p1 int) {
 			s1++
 		}
 	}
-	if maxDef == 0 {
+	switch {
+	case s1 == c.nslots:
+		v1 = c.nvals
+	case maxDef == 0:
 		v1 = v0 + (s1 - s0)
-	} else {
+	default:
 		v1 = v0 + countLevel(c.def[s0:s1], maxDef)
 	}
 	return s1, v1, v1 * c.width

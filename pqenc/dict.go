@@ -45,6 +45,10 @@ type dict struct {
 	// attribute keys across records) costs one probe and no byte compare.
 	addrs [256]daddr
 
+	// back is the distance to the earlier value that the last value found
+	// by its address repeated: see appendDict.
+	back int
+
 	prev   int32  // previous looked-up entry, -1 if none
 	misses int    // consecutive prediction misses
 	skip   int    // lookups left without prediction
@@ -68,26 +72,30 @@ type daddr struct {
 	addr uintptr
 	n    uint32
 	idx  int32
+	pos  int // where in the caller's values the string was last seen
 	gen  uint64
 }
 
 func addrSlot(a uintptr) uintptr { return (a>>3 ^ a>>11) & 255 }
 
 // byAddr returns the entry of the string at s's address in this input
-// generation, or -1.
-func (d *dict) byAddr(s string) int32 {
+// generation, or -1, and the position (in the caller's values) where that
+// string was seen before; it records pos as the new one.
+func (d *dict) byAddr(s string, pos int) (idx int32, before int) {
 	a := uintptr(unsafe.Pointer(unsafe.StringData(s)))
 	if e := &d.addrs[addrSlot(a)]; e.addr == a && a != 0 && e.n == uint32(len(s)) && e.gen == d.gen {
 		d.prev = e.idx
-		return e.idx
+		before, e.pos = e.pos, pos
+		return e.idx, before
 	}
-	return -1
+	return -1, 0
 }
 
-// rememberAddr records that the string at s's address is entry i.
-func (d *dict) rememberAddr(s string, i int32) {
+// rememberAddr records that the string at s's address, at position pos of
+// the caller's values, is entry i.
+func (d *dict) rememberAddr(s string, i int32, pos int) {
 	a := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	d.addrs[addrSlot(a)] = daddr{addr: a, n: uint32(len(s)), idx: i, gen: d.gen}
+	d.addrs[addrSlot(a)] = daddr{addr: a, n: uint32(len(s)), idx: i, pos: pos, gen: d.gen}
 }
 
 // newInput starts a new input generation: caller string addresses recorded
@@ -101,6 +109,7 @@ func (d *dict) reset() {
 		d.slots = make([]uint64, initSlots)
 	} else if len(d.ents) > 0 {
 		clear(d.slots)
+		d.look = [256]int32{} // only str sets it, and only with entries
 	}
 	d.ents = d.ents[:0]
 	d.srcs = d.srcs[:0]
@@ -108,7 +117,6 @@ func (d *dict) reset() {
 	d.buf = d.buf[:0]
 	d.prev = -1
 	d.misses, d.skip = 0, 0
-	d.look = [256]int32{}
 	d.newInput()
 }
 

@@ -1,6 +1,7 @@
 package pqenc
 
 import (
+	"fmt"
 	"hash/maphash"
 	"testing"
 	"unsafe"
@@ -57,4 +58,35 @@ func TestWriteRowsReusedBuffer(t *testing.T) {
 	}
 	_, got := readArrow(t, data)
 	compareRows(t, got, want)
+}
+
+// reset leaves the tables empty however full the dictionary was, whether it
+// clears them whole or entry by entry, for strings and numbers.
+func TestDictReset(t *testing.T) {
+	for _, width := range []int{0, 8} {
+		d := dict{seed: maphash.MakeSeed(), width: width}
+		d.reset()
+		for round, n := range []int{1, 3, 0, 15, 16, 17, 40, 200, 2, 1000, 5, 0, 9} {
+			for i := range n {
+				if width == 0 {
+					s := fmt.Sprintf("v%d-%d", round, i%(n/2+1))
+					if round%3 == 0 {
+						s = s[:i%4] // short and empty strings too
+					}
+					d.str(s)
+				} else {
+					d.num(uint64(round*10000 + i))
+				}
+			}
+			d.reset()
+			for i, sl := range d.slots {
+				if sl != 0 {
+					t.Fatalf("width %d, after %d values: slot %d is %x", width, n, i, sl)
+				}
+			}
+			if d.look != [256]int32{} {
+				t.Fatalf("width %d, after %d values: look not empty", width, n)
+			}
+		}
+	}
 }

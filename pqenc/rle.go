@@ -1,6 +1,9 @@
 package pqenc
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // appendHybrid appends the RLE/bit-packing hybrid encoding of vals (each
 // fitting in bw bits, 1 <= bw <= 32) to dst. Runs of at least 8 equal values
@@ -9,15 +12,23 @@ import "encoding/binary"
 // the value count).
 func appendHybrid[T uint8 | int32](dst []byte, vals []T, bw int) []byte {
 	n := len(vals)
-	lit, i := 0, 0
-	for i < n {
-		v := vals[i]
-		j := i + 1
-		for j < n && vals[j] == v {
-			j++
+	lit := 0 // first value not yet written
+	// A run of 8 or more equal values holds two of the probes q, q+4, ...
+	// that are 4 apart and equal: probing every fourth value finds every
+	// such run, and the runs found are the maximal ones, in order.
+	for q := 0; q+4 < n; {
+		v := vals[q]
+		if vals[q+4] != v {
+			q += 4
+			continue
 		}
+		i := q
+		for i > lit && vals[i-1] == v {
+			i--
+		}
+		j := runEnd(vals, q+1, v)
 		if j-i < 8 {
-			i = j
+			q = j
 			continue
 		}
 		// Complete the pending literal groups with values of the run so that
@@ -32,12 +43,30 @@ func appendHybrid[T uint8 | int32](dst []byte, vals []T, bw int) []byte {
 		for b := 0; b < bw; b += 8 {
 			dst = append(dst, byte(uint32(v)>>b))
 		}
-		lit, i = j, j
+		lit, q = j, j
 	}
 	if lit < n {
 		dst = appendBitPacked(dst, vals[lit:], bw)
 	}
 	return dst
+}
+
+// runEnd returns the end of the run of v in vals that continues at j.
+func runEnd[T uint8 | int32](vals []T, j int, v T) int {
+	if b, ok := any(vals).([]uint8); ok {
+		// Levels: eight at a time.
+		vv := uint64(uint8(v)) * lo8
+		for j+8 <= len(b) {
+			if x := binary.LittleEndian.Uint64(b[j:]) ^ vv; x != 0 {
+				return j + bits.TrailingZeros64(x)/8
+			}
+			j += 8
+		}
+	}
+	for j < len(vals) && vals[j] == v {
+		j++
+	}
+	return j
 }
 
 // appendBitPacked appends one bit-packed run (header included) holding vals,

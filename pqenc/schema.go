@@ -1,6 +1,8 @@
 package pqenc
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 )
@@ -64,6 +66,8 @@ type Leaf struct {
 	name   string    // dotted path, for errors
 	repDef [16]uint8 // repDef[r] = definition level of the r-th repeated ancestor (r >= 1)
 	sib    int       // first leaf under the same innermost repeated node, -1 if not repeated
+
+	thriftPath []byte // path_in_schema's elements (thrift compact)
 }
 
 // Schema is a validated Parquet schema.
@@ -73,6 +77,10 @@ type Schema struct {
 	nodes  []*Node // depth-first, for the footer
 
 	repNode []*Node // per leaf: innermost repeated ancestor (NewSchema only)
+
+	// Footer parts that only depend on the schema (thrift compact).
+	thriftSchema []byte // the schema elements, root first
+	thriftOrders []byte // one TYPE_ORDER column order per leaf
 }
 
 const maxDepth = 15 // levels fit easily in a byte; repDef is sized for it
@@ -108,7 +116,33 @@ func NewSchema(fields []Node) (*Schema, error) {
 		}
 	}
 	s.repNode = nil
+	s.footer()
 	return s, nil
+}
+
+// footer precomputes the parts of the footer that only depend on the
+// schema: the schema elements, each leaf's path and the column orders.
+func (s *Schema) footer() {
+	var t tw
+	t.push() // root
+	t.str(4, "schema")
+	t.i32(5, int32(len(s.fields)))
+	t.end()
+	for _, n := range s.nodes {
+		t.schemaElement(n)
+	}
+	s.thriftSchema = t.b
+	for i := range s.leaves {
+		l := &s.leaves[i]
+		var p []byte
+		for _, name := range l.Path {
+			p = binary.AppendUvarint(p, uint64(len(name)))
+			p = append(p, name...)
+		}
+		l.thriftPath = p
+	}
+	// Each ColumnOrder is a TYPE_ORDER: an empty struct in field 1.
+	s.thriftOrders = bytes.Repeat([]byte{1<<4 | ctStruct, 0, 0}, len(s.leaves))
 }
 
 func copyNodes(in []Node) []Node {

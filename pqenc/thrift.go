@@ -3,6 +3,7 @@ package pqenc
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // Thrift compact protocol type ids.
@@ -50,12 +51,6 @@ func (t *tw) bool(id int16, v bool) {
 	} else {
 		t.field(id, ctFalse)
 	}
-}
-
-func (t *tw) bin(id int16, v []byte) {
-	t.field(id, ctBinary)
-	t.b = binary.AppendUvarint(t.b, uint64(len(v)))
-	t.b = append(t.b, v...)
 }
 
 func (t *tw) str(id int16, v string) {
@@ -110,26 +105,25 @@ const (
 	convUint64 = 14
 )
 
-// pageHeader writes a PageHeader for a DATA_PAGE (v1) or DICTIONARY_PAGE.
-func (t *tw) pageHeader(typ int32, uncompressed, compressed, numValues int, enc int32) {
-	t.push()
-	t.i32(1, typ)
-	t.i32(2, int32(uncompressed))
-	t.i32(3, int32(compressed))
+// appendPageHeader appends a PageHeader for a DATA_PAGE (v1) or
+// DICTIONARY_PAGE. Its fields are fixed, so it is written directly rather
+// than through tw: there are two pages for every column of every file.
+func appendPageHeader(b []byte, typ int32, uncompressed, compressed, numValues int, enc int32) []byte {
+	const i32 = 1<<4 | ctI32                                     // next field id, type i32
+	b = binary.AppendVarint(append(b, i32), int64(typ))          // 1: type
+	b = binary.AppendVarint(append(b, i32), int64(uncompressed)) // 2: uncompressed_page_size
+	b = binary.AppendVarint(append(b, i32), int64(compressed))   // 3: compressed_page_size
 	if typ == pageDictionary {
-		t.begin(7) // DictionaryPageHeader
-		t.i32(1, int32(numValues))
-		t.i32(2, enc)
-		t.end()
+		b = append(b, 4<<4|ctStruct) // 7: dictionary_page_header
+		b = binary.AppendVarint(append(b, i32), int64(numValues))
+		b = binary.AppendVarint(append(b, i32), int64(enc))
 	} else {
-		t.begin(5) // DataPageHeader
-		t.i32(1, int32(numValues))
-		t.i32(2, enc)
-		t.i32(3, encRLE)
-		t.i32(4, encRLE)
-		t.end()
+		b = append(b, 2<<4|ctStruct) // 5: data_page_header
+		b = binary.AppendVarint(append(b, i32), int64(numValues))
+		b = binary.AppendVarint(append(b, i32), int64(enc))
+		b = append(b, i32, 2*encRLE, i32, 2*encRLE) // definition and repetition level encodings (zigzag)
 	}
-	t.end()
+	return append(b, 0, 0) // end of the inner struct and of PageHeader
 }
 
 // schemaElement writes one SchemaElement (as a list element).
@@ -199,37 +193,12 @@ func (t *tw) schemaElement(n *Node) {
 	t.end()
 }
 
-// statistics writes a Statistics struct as field id.
-func (t *tw) statistics(id int16, m *chunkMeta, arena []byte) {
-	t.begin(id)
-	t.i64(3, m.nulls)
-	if m.hasMax {
-		t.bin(5, arena[m.maxOff:m.maxOff+m.maxLen])
-	}
-	if m.hasMin {
-		t.bin(6, arena[m.minOff:m.minOff+m.minLen])
-	}
-	if m.hasMax {
-		t.bool(7, m.maxExact)
-	}
-	if m.hasMin {
-		t.bool(8, m.minExact)
-	}
-	t.end()
-}
-
 // fileMetaData writes the footer FileMetaData.
 func (w *Writer) fileMetaData(t *tw) {
 	t.push()
 	t.i32(1, 2) // version
 	t.list(2, ctStruct, len(w.s.nodes)+1)
-	t.push() // root
-	t.str(4, "schema")
-	t.i32(5, int32(len(w.s.fields)))
-	t.end()
-	for _, n := range w.s.nodes {
-		t.schemaElement(n)
-	}
+	t.b = append(t.b, w.s.thriftSchema...)
 	t.i64(3, w.numRows)
 	t.list(4, ctStruct, len(w.rowGroups))
 	ncol := len(w.cols)
@@ -243,62 +212,7 @@ func (w *Writer) fileMetaData(t *tw) {
 			m := &cm[i]
 			unc += m.uncompressed
 			comp += m.compressed
-			t.push() // ColumnChunk
-			t.i64(2, 0)
-			t.begin(3) // ColumnMetaData
-			leaf := &w.s.leaves[i]
-			t.i32(1, int32(leaf.Node.Type))
-			encs := [3]int32{encPlain, encRLE, encRLEDictionary}
-			ne := 0
-			for _, e := range encs {
-				if m.encodings&(1<<e) != 0 {
-					ne++
-				}
-			}
-			t.list(2, ctI32, ne)
-			for _, e := range encs {
-				if m.encodings&(1<<e) != 0 {
-					t.b = binary.AppendVarint(t.b, int64(e))
-				}
-			}
-			t.list(3, ctBinary, len(leaf.Path))
-			for _, p := range leaf.Path {
-				t.b = binary.AppendUvarint(t.b, uint64(len(p)))
-				t.b = append(t.b, p...)
-			}
-			codec := int32(1) // SNAPPY
-			if w.opts.Compression == Uncompressed {
-				codec = 0
-			}
-			t.i32(4, codec)
-			t.i64(5, m.numValues)
-			t.i64(6, m.uncompressed)
-			t.i64(7, m.compressed)
-			t.i64(9, m.dataPageOffset)
-			if m.dictPageOffset >= 0 {
-				t.i64(11, m.dictPageOffset)
-			}
-			t.statistics(12, m, w.statArena)
-			// encoding_stats
-			n := 1
-			if m.dictPageOffset >= 0 {
-				n = 2
-			}
-			t.list(13, ctStruct, n)
-			if m.dictPageOffset >= 0 {
-				t.push()
-				t.i32(1, pageDictionary)
-				t.i32(2, encPlain)
-				t.i32(3, 1)
-				t.end()
-			}
-			t.push()
-			t.i32(1, pageData)
-			t.i32(2, m.dataEncoding)
-			t.i32(3, int32(m.dataPages))
-			t.end()
-			t.end() // ColumnMetaData
-			t.end() // ColumnChunk
+			t.b = w.appendColumnChunk(t.b, &w.s.leaves[i], m)
 		}
 		t.i64(2, unc)
 		t.i64(3, rg.numRows)
@@ -321,11 +235,97 @@ func (w *Writer) fileMetaData(t *tw) {
 	}
 	t.str(6, w.opts.CreatedBy)
 	t.list(7, ctStruct, len(w.s.leaves))
-	for range w.s.leaves {
-		t.push()
-		t.begin(1) // TYPE_ORDER
-		t.end()
-		t.end()
-	}
+	t.b = append(t.b, w.s.thriftOrders...)
 	t.end()
+}
+
+// fieldHeader appends a compact field header for field id after field last.
+func fieldHeader(b []byte, last, id int16, typ byte) []byte {
+	if d := id - last; d > 0 && d <= 15 {
+		return append(b, byte(d)<<4|typ)
+	}
+	b = append(b, typ)
+	return binary.AppendUvarint(b, uint64(uint16((id<<1)^(id>>15))))
+}
+
+// appendColumnChunk appends the ColumnChunk (a list element) of leaf with
+// metadata m. It is written directly rather than through tw: there is one
+// for every column of every file.
+func (w *Writer) appendColumnChunk(b []byte, leaf *Leaf, m *chunkMeta) []byte {
+	const (
+		i32 = 1<<4 | ctI32 // next field id, type i32
+		i64 = 1<<4 | ctI64
+	)
+	b = append(b, 2<<4|ctI64, 0, 1<<4|ctStruct)                    // 2: file_offset 0; 3: meta_data
+	b = binary.AppendVarint(append(b, i32), int64(leaf.Node.Type)) // 1: type
+	// 2: encodings
+	ne := bits.OnesCount16(m.encodings & (1<<encPlain | 1<<encRLE | 1<<encRLEDictionary))
+	b = append(b, 1<<4|ctList, byte(ne)<<4|ctI32)
+	for _, e := range [3]int32{encPlain, encRLE, encRLEDictionary} {
+		if m.encodings&(1<<e) != 0 {
+			b = binary.AppendVarint(b, int64(e))
+		}
+	}
+	// 3: path_in_schema
+	if n := len(leaf.Path); n < 15 {
+		b = append(b, 1<<4|ctList, byte(n)<<4|ctBinary)
+	} else {
+		b = binary.AppendUvarint(append(b, 1<<4|ctList, 0xf0|ctBinary), uint64(n))
+	}
+	b = append(b, leaf.thriftPath...)
+	codec := int64(1) // SNAPPY
+	if w.opts.Compression == Uncompressed {
+		codec = 0
+	}
+	b = binary.AppendVarint(append(b, i32), codec)                   // 4: codec
+	b = binary.AppendVarint(append(b, i64), m.numValues)             // 5: num_values
+	b = binary.AppendVarint(append(b, i64), m.uncompressed)          // 6: total_uncompressed_size
+	b = binary.AppendVarint(append(b, i64), m.compressed)            // 7: total_compressed_size
+	b = binary.AppendVarint(append(b, 2<<4|ctI64), m.dataPageOffset) // 9: data_page_offset
+	last := int16(9)
+	if m.dictPageOffset >= 0 {
+		b = binary.AppendVarint(append(b, 2<<4|ctI64), m.dictPageOffset) // 11: dictionary_page_offset
+		last = 11
+	}
+	// 12: statistics
+	b = fieldHeader(b, last, 12, ctStruct)
+	b = binary.AppendVarint(append(b, 3<<4|ctI64), m.nulls) // 3: null_count
+	last = 3
+	arena := w.statArena
+	if m.hasMax {
+		v := arena[m.maxOff : m.maxOff+m.maxLen]
+		b = append(binary.AppendUvarint(fieldHeader(b, last, 5, ctBinary), uint64(len(v))), v...) // 5: max_value
+		last = 5
+	}
+	if m.hasMin {
+		v := arena[m.minOff : m.minOff+m.minLen]
+		b = append(binary.AppendUvarint(fieldHeader(b, last, 6, ctBinary), uint64(len(v))), v...) // 6: min_value
+		last = 6
+	}
+	if m.hasMax {
+		b = fieldHeader(b, last, 7, thriftBool(m.maxExact)) // 7: is_max_value_exact
+		last = 7
+	}
+	if m.hasMin {
+		b = fieldHeader(b, last, 8, thriftBool(m.minExact)) // 8: is_min_value_exact
+	}
+	b = append(b, 0)
+	// 13: encoding_stats
+	if m.dictPageOffset >= 0 {
+		b = append(b, 1<<4|ctList, 2<<4|ctStruct)
+		b = append(b, i32, 2*pageDictionary, i32, 2*encPlain, i32, 2*1, 0) // one PLAIN dictionary page
+	} else {
+		b = append(b, 1<<4|ctList, 1<<4|ctStruct)
+	}
+	b = append(b, i32, 2*pageData, i32)
+	b = binary.AppendVarint(b, int64(m.dataEncoding))
+	b = binary.AppendVarint(append(b, i32), int64(m.dataPages))
+	return append(b, 0, 0, 0) // end of PageEncodingStats, ColumnMetaData, ColumnChunk
+}
+
+func thriftBool(v bool) byte {
+	if v {
+		return ctTrue
+	}
+	return ctFalse
 }

@@ -212,7 +212,7 @@ func checkSiblings(l, ref *Leaf, cd, rd *ColumnData) error {
 		return fmt.Errorf("pqenc: column %q: %d slots but column %q in the same repeated group has %d", l.name, len(cd.Rep), ref.name, len(rd.Rep))
 	}
 	lim := l.repDef[l.MaxRep]
-	if bytes.Equal(cd.Rep, rd.Rep) && l.MaxDef == lim && ref.MaxDef == lim && bytes.Equal(cd.Def, rd.Def) {
+	if bytes.Equal(cd.Rep, rd.Rep) && (l.MaxDef == lim && ref.MaxDef == lim && bytes.Equal(cd.Def, rd.Def) || sameDefsUpTo(cd.Def, rd.Def, lim)) {
 		return nil
 	}
 	for i, r := range cd.Rep {
@@ -337,10 +337,8 @@ func (w *Writer) writePage(typ int32, data []byte, numValues int, enc int32, m *
 		body = snappy.Encode(w.comp, data)
 	}
 	at := len(w.out)
-	w.t.b, w.t.last, w.t.stack = w.out, 0, w.t.stack[:0]
-	w.t.pageHeader(typ, len(data), len(body), numValues, enc)
-	w.out = append(w.t.b, body...)
-	w.t.b = nil
+	w.out = appendPageHeader(w.out, typ, len(data), len(body), numValues, enc)
+	w.out = append(w.out, body...)
 	hdr := len(w.out) - at - len(body)
 	m.uncompressed += int64(hdr + len(data))
 	m.compressed += int64(hdr + len(body))
