@@ -41,6 +41,9 @@ const (
 	// 122,880): the encoder holds a row group's values until it is full, so
 	// this bounds a flush's memory whatever the batch size.
 	DefaultRowGroupRows = 32 << 10
+	// DefaultMaxWaitingBytes: a quarter to half a second of what this
+	// machine's disk syncs.
+	DefaultMaxWaitingBytes = 64 << 20
 )
 
 // Options tune a Buffer. The zero value is the defaults.
@@ -66,6 +69,10 @@ type Options struct {
 	// is refused with ingest.ErrOverloaded; 0 means one second.
 	MaxDecoding int
 	MaxWait     time.Duration
+	// MaxWaitingBytes bounds the request bytes waiting for the log's
+	// group commit; past it requests are refused with
+	// ingest.ErrOverloaded. 0 means DefaultMaxWaitingBytes.
+	MaxWaitingBytes int64
 	// Now is the receive time source; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -122,6 +129,7 @@ type Buffer struct {
 	needSeal atomic.Bool // an append failed: start a new segment even if empty
 	sealSoon atomic.Bool // the log is full: seal the open batch if it has records
 	logBytes atomic.Int64
+	waiting  atomic.Int64 // bytes of requests in Append
 	buffered atomic.Int64
 
 	objects, bytes, records, storageErrs, replayed atomic.Int64
@@ -186,6 +194,9 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = time.Second
 	}
+	if opts.MaxWaitingBytes <= 0 {
+		opts.MaxWaitingBytes = DefaultMaxWaitingBytes
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -248,11 +259,19 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 		return ingest.Result{}, fmt.Errorf("buffer: %w: the write-ahead log holds %d bytes not yet in storage (limit %d)",
 			ingest.ErrOverloaded, used, b.opts.MaxLogBytes)
 	}
+	// Bound the bytes waiting for the log's next sync: past it the disk
+	// is not keeping up, and a fast 503 beats a queue of seconds.
+	if w := b.waiting.Add(need); w > b.opts.MaxWaitingBytes && w != need {
+		b.waiting.Add(-need)
+		return ingest.Result{}, fmt.Errorf("buffer: %w: %d bytes of requests waiting for the write-ahead log's disk (limit %d)",
+			ingest.ErrOverloaded, w-need, b.opts.MaxWaitingBytes)
+	}
 	var h [recordHeader]byte
 	h[0], h[1] = recordVersion, byte(f)
 	binary.LittleEndian.PutUint64(h[2:], uint64(now.UnixNano()))
 	b.logBytes.Add(need)
 	seg, err := b.log.Append(ctx, h[:], body)
+	b.waiting.Add(-need)
 	if err != nil {
 		switch {
 		case errors.Is(err, wal.ErrClosed):
