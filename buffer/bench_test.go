@@ -24,7 +24,7 @@ func BenchmarkExport(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			buf, err := Open(b.TempDir(), memstore.New(), Options{Logger: quiet, MaxAge: time.Hour, MaxRows: 1 << 40, MaxBytes: 1 << 40, MaxLogBytes: 1 << 40})
+			buf, err := Open(b.TempDir(), memstore.New(), Options{Logger: quiet, MaxAge: time.Hour, MaxRows: 1 << 40, MaxBytes: 1 << 40, MaxLogBytes: 1 << 40, MaxWaitingBytes: 1 << 40, MaxWait: time.Hour})
 			if err != nil {
 				b.Fatal(err)
 			}
