@@ -112,7 +112,7 @@ type Buffer struct {
 	lg     *slog.Logger
 
 	states sync.Pool     // *validator
-	slots  chan struct{} // requests being validated
+	slots  *ingest.Slots // requests being validated
 
 	mu       sync.Mutex
 	cur      batchInfo // the open segment's
@@ -208,7 +208,7 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 		sealReq: make(chan struct{}, 1), work: make(chan struct{}, 1),
 		stop: make(chan struct{}), drained: make(chan struct{})}
 	b.states.New = func() any { return new(validator) }
-	b.slots = make(chan struct{}, opts.MaxDecoding)
+	b.slots = ingest.NewSlots(opts.MaxDecoding, opts.MaxWait, "decoded")
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, s := range old {
 		b.queue = append(b.queue, sealed{seg: s, records: -1, bytes: s.Bytes})
@@ -315,20 +315,10 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 // is refused with ingest.ErrOverloaded rather than queued without bound.
 // The decoded request is dropped before the request waits on the log.
 func (b *Buffer) validate(ctx context.Context, body []byte, f ingest.Format) (records, rejected int, reason string, err error) {
-	select {
-	case b.slots <- struct{}{}:
-	default:
-		t := time.NewTimer(b.opts.MaxWait)
-		defer t.Stop()
-		select {
-		case b.slots <- struct{}{}:
-		case <-t.C:
-			return 0, 0, "", fmt.Errorf("buffer: %w: %d requests being decoded, none finished within %v", ingest.ErrOverloaded, cap(b.slots), b.opts.MaxWait)
-		case <-ctx.Done():
-			return 0, 0, "", ctx.Err()
-		}
+	if err := b.slots.Acquire(ctx); err != nil {
+		return 0, 0, "", fmt.Errorf("buffer: %w", err)
 	}
-	defer func() { <-b.slots }()
+	defer b.slots.Release()
 	v := b.states.Get().(*validator)
 	defer b.states.Put(v)
 	v.logs.Reset()

@@ -89,7 +89,7 @@ type Pipeline struct {
 	// every other GC, and regrowing a state's buffers costs more than the
 	// request itself. The rest come and go through pool.
 	hot   chan *state
-	slots chan struct{}
+	slots *Slots
 }
 
 type state struct {
@@ -110,7 +110,7 @@ func New(bucket storage.Bucket, opts Options) *Pipeline {
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = time.Second
 	}
-	p := &Pipeline{bucket: bucket, opts: opts, slots: make(chan struct{}, opts.MaxConcurrent),
+	p := &Pipeline{bucket: bucket, opts: opts, slots: NewSlots(opts.MaxConcurrent, opts.MaxWait, "processed"),
 		hot: make(chan *state, runtime.GOMAXPROCS(0))}
 	p.pool.New = func() any {
 		return &state{writer: pqenc.NewWriter(batch.Schema(), pqenc.Options{
@@ -179,10 +179,10 @@ func Decode(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
 // and returns the error: nothing of the request should count as stored.
 // body is not retained.
 func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Result, error) {
-	if err := p.acquire(ctx); err != nil {
-		return Result{}, err
+	if err := p.slots.Acquire(ctx); err != nil {
+		return Result{}, fmt.Errorf("ingest: %w", err)
 	}
-	defer func() { <-p.slots }()
+	defer p.slots.Release()
 	st := p.getState()
 	defer p.putState(st)
 	st.logs.Reset()
@@ -206,25 +206,6 @@ func (p *Pipeline) putState(st *state) {
 	case p.hot <- st:
 	default:
 		p.pool.Put(st)
-	}
-}
-
-// acquire takes a processing slot, waiting at most MaxWait.
-func (p *Pipeline) acquire(ctx context.Context) error {
-	select {
-	case p.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	t := time.NewTimer(p.opts.MaxWait)
-	defer t.Stop()
-	select {
-	case p.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return fmt.Errorf("ingest: %w: %d requests in progress, none finished within %v", ErrOverloaded, p.opts.MaxConcurrent, p.opts.MaxWait)
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -212,34 +211,10 @@ func TestS3OutageBatching(t *testing.T) {
 }
 
 // plainBinary is the server built without the race detector, for tests
-// that measure or push throughput.
-var plainBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
+// that push throughput.
 func plainBinary(t testing.TB) string {
 	t.Helper()
-	plainBuild.once.Do(func() {
-		root, err := duckdbtest.RepoRoot()
-		if err != nil {
-			plainBuild.err = err
-			return
-		}
-		path := filepath.Join(buildDir, "otlp2parquet-norace")
-		cmd := exec.Command("go", "build", "-o", path, "./cmd/otlp2parquet")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			plainBuild.err = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		plainBuild.path = path
-	})
-	if plainBuild.err != nil {
-		t.Fatal(plainBuild.err)
-	}
-	return plainBuild.path
+	return buildOnce(t, "otlp2parquet-norace", nil)
 }
 
 // TestBatchFileSizes sends 60,000 requests of 100 records (three services),

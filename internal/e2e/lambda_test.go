@@ -2,18 +2,14 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,44 +21,11 @@ import (
 	"github.com/otlp2parquet/otlp2parquet/internal/s3test"
 )
 
-// The Lambda bootstrap, built once as `make lambda` builds it: static,
-// without the RPC mode, and without the race detector (which needs cgo).
-var lambdaBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
+// lambdaBootstrap is the Lambda bootstrap, built as `make lambda` builds it:
+// static, without the RPC mode, and without the race detector (which needs cgo).
 func lambdaBootstrap(t testing.TB) string {
 	t.Helper()
-	lambdaBuild.once.Do(func() {
-		root, err := duckdbtest.RepoRoot()
-		if err != nil {
-			lambdaBuild.err = err
-			return
-		}
-		dir := filepath.Join(buildDir, "lambda")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			lambdaBuild.err = err
-			return
-		}
-		path := filepath.Join(dir, "bootstrap")
-		args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", path, "./cmd/otlp2parquet"}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			lambdaBuild.err = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-			return
-		}
-		lambdaBuild.path = path
-	})
-	if lambdaBuild.err != nil {
-		t.Fatal(lambdaBuild.err)
-	}
-	return lambdaBuild.path
+	return buildOnce(t, "lambda/bootstrap", []string{"CGO_ENABLED=0"}, "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w")
 }
 
 // emulator is a running AWS Lambda Runtime Interface Emulator serving the

@@ -384,3 +384,48 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// builds are the other builds of ./cmd/otlp2parquet the tests need, each
+// made once per test binary into buildDir.
+var builds sync.Map // name → *onceBuild
+
+type onceBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildOnce builds ./cmd/otlp2parquet as buildDir/name with the go build
+// flags args and the extra environment env, the first time it is asked.
+func buildOnce(t testing.TB, name string, env []string, args ...string) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(name, new(onceBuild))
+	b := v.(*onceBuild)
+	b.once.Do(func() {
+		root, err := duckdbtest.RepoRoot()
+		if err != nil {
+			b.err = err
+			return
+		}
+		path := filepath.Join(buildDir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			b.err = err
+			return
+		}
+		full := append(append([]string{"build"}, args...), "-o", path, "./cmd/otlp2parquet")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", full...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go %s: %v\n%s", strings.Join(full, " "), err, out)
+			return
+		}
+		b.path = path
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
