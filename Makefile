@@ -1,5 +1,5 @@
 # Common tasks. `make test` runs everything CI runs (scripts/test.sh).
-.PHONY: test tools run build fuzz bench lint load lambda worker worker-size worker-bench
+.PHONY: test tools run build fuzz bench lint load compare lambda worker worker-size worker-bench
 
 test:
 	bash scripts/test.sh
@@ -38,3 +38,6 @@ lint: tools
 
 load: # load benchmark of the standalone server (bench/load.sh; not part of make test)
 	bash bench/load.sh
+
+compare: # side by side with the OpenTelemetry Collector v0.161.0 (bench/compare.sh; not part of make test)
+	bash bench/compare.sh
