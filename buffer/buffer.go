@@ -590,7 +590,9 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 			f.b.bytes.Add(int64(len(o.data)))
 		}
 		f.b.records.Add(int64(o.rows))
-		f.b.buffered.Add(-int64(o.rows))
+		if s.records >= 0 { // a replayed segment's records were never counted as buffered
+			f.b.buffered.Add(-int64(o.rows))
+		}
 		f.objs = f.objs[1:]
 	}
 	if f.b.opts.OnFlush != nil {

@@ -281,6 +281,9 @@ func TestReplayAfterCrashStoresExactlyOnce(t *testing.T) {
 	if err := again.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if st := again.Stats(); st.BufferedRecords != 0 || st.RecordsWritten == 0 {
+		t.Errorf("stats after replay %+v, want nothing buffered", st)
+	}
 	seqs, _, _ := contents(t, bucket)
 	exactlyOnce(t, seqs, 250)
 	if left, _ := filepath.Glob(filepath.Join(crashed, "*.seg")); len(left) != 1 {
