@@ -36,6 +36,31 @@ need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PAT
 stamp_ok() { [[ -f "$TOOLS_DIR/stamps/$1" && "$(cat "$TOOLS_DIR/stamps/$1")" == "$2" ]]; }
 stamp_set() { mkdir -p "$TOOLS_DIR/stamps" && printf '%s' "$2" >"$TOOLS_DIR/stamps/$1"; }
 
+# go_install NAME VERSION PACKAGE NOTE [CHECK_ARG...]: installs the Go command
+# PACKAGE@VERSION as .tools/bin/NAME unless its stamp says that version is
+# there, then proves it runs with `NAME CHECK_ARG...` (when given). NOTE, if
+# not empty, says how long a cold build takes. Environment given on the call
+# (CGO_ENABLED=0 go_install ...) applies to the build.
+go_install() {
+	local name="$1" version="$2" pkg="$3" note="$4"
+	shift 4
+	local bin="$TOOLS_BIN/$name"
+	if [[ -x "$bin" ]] && stamp_ok "$name" "$version"; then
+		log "$name $version already installed"
+		return 0
+	fi
+	need go
+	log "installing $name $version${note:+ ($note)}"
+	# Build outside the module so its go.mod and GOFLAGS=-mod=... do not apply.
+	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" go install "$pkg@$version") ||
+		die "go install $pkg@$version failed"
+	[[ -x "$bin" ]] || die "$name was not installed in $TOOLS_BIN"
+	if (($#)); then
+		"$bin" "$@" >/dev/null || die "installed $name does not run"
+	fi
+	stamp_set "$name" "$version"
+}
+
 # --- staticcheck -------------------------------------------------------------
 install_staticcheck() {
 	local bin="$TOOLS_BIN/staticcheck"
@@ -89,52 +114,22 @@ install_duckdb() {
 # A real S3 gateway (SigV4, If-None-Match, objects as plain files) that the S3
 # backend's integration tests start through internal/s3test. ~2 minutes cold.
 install_versitygw() {
-	local bin="$TOOLS_BIN/versitygw"
-	if [[ -x "$bin" ]] && stamp_ok versitygw "$VERSITYGW_VERSION"; then
-		log "versitygw $VERSITYGW_VERSION already installed"
-		return 0
-	fi
-	need go
-	log "installing versitygw $VERSITYGW_VERSION (takes about 2 minutes cold)"
-	# Build outside the module so its go.mod and GOFLAGS=-mod=... do not apply.
-	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
-		go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION") ||
-		die "go install versitygw@$VERSITYGW_VERSION failed"
-	"$bin" --version >/dev/null || die "installed versitygw does not run"
-	stamp_set versitygw "$VERSITYGW_VERSION"
+	go_install versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw/cmd/versitygw \
+		"takes about 2 minutes cold" --version
 }
 
 install_telemetrygen() {
-	local bin="$TOOLS_BIN/telemetrygen"
-	if [[ -x "$bin" ]] && stamp_ok telemetrygen "$TELEMETRYGEN_VERSION"; then
-		log "telemetrygen $TELEMETRYGEN_VERSION already installed"
-		return 0
-	fi
-	need go
-	log "installing telemetrygen $TELEMETRYGEN_VERSION (takes about 90 seconds cold)"
-	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
-		go install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION") ||
-		die "go install telemetrygen@$TELEMETRYGEN_VERSION failed"
-	"$bin" --help >/dev/null || die "installed telemetrygen does not run"
-	stamp_set telemetrygen "$TELEMETRYGEN_VERSION"
+	go_install telemetrygen "$TELEMETRYGEN_VERSION" \
+		github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen "takes about 90 seconds cold" --help
 }
 
 # --- AWS Lambda Runtime Interface Emulator -------------------------------------
 # Runs the Lambda bootstrap locally behind Lambda's Runtime API and invokes it
 # over HTTP, for the Lambda end-to-end tests (internal/e2e/lambda_test.go).
 install_lambda_rie() {
-	local bin="$TOOLS_BIN/aws-lambda-rie"
-	if [[ -x "$bin" ]] && stamp_ok lambda_rie "$LAMBDA_RIE_VERSION"; then
-		log "aws-lambda-rie $LAMBDA_RIE_VERSION already installed"
-		return 0
-	fi
-	need go
-	log "installing aws-lambda-rie $LAMBDA_RIE_VERSION"
-	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" CGO_ENABLED=0 \
-		go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$LAMBDA_RIE_VERSION") ||
-		die "go install aws-lambda-rie@$LAMBDA_RIE_VERSION failed"
-	[[ -x "$bin" ]] || die "aws-lambda-rie was not installed in $TOOLS_BIN"
-	stamp_set lambda_rie "$LAMBDA_RIE_VERSION"
+	# No version flag to check it with: the build and the stamp suffice.
+	CGO_ENABLED=0 go_install aws-lambda-rie "$LAMBDA_RIE_VERSION" \
+		github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie ""
 }
 
 # --- wrangler -------------------------------------------------------------------
@@ -173,19 +168,7 @@ install_wrangler() {
 # HTTP load generator for bench/load.sh (`make load`). The tests do not need it,
 # so it is not in TOOLS: install it with `scripts/install-tools.sh vegeta`.
 install_vegeta() {
-	local bin="$TOOLS_BIN/vegeta"
-	if [[ -x "$bin" ]] && stamp_ok vegeta "$VEGETA_VERSION"; then
-		log "vegeta $VEGETA_VERSION already installed"
-		return 0
-	fi
-	need go
-	log "installing vegeta $VEGETA_VERSION"
-	# Build outside the module so its go.mod and GOFLAGS=-mod=... do not apply.
-	(cd "$TOOLS_DIR" && GOBIN="$TOOLS_BIN" GOFLAGS="" \
-		go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION") ||
-		die "go install vegeta@$VEGETA_VERSION failed"
-	"$bin" -version >/dev/null || die "installed vegeta does not run"
-	stamp_set vegeta "$VEGETA_VERSION"
+	go_install vegeta "$VEGETA_VERSION" github.com/tsenart/vegeta/v12 "" -version
 }
 
 main() {
