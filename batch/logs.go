@@ -250,7 +250,7 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 	b.scopes = b.scopes[:0]
 	for _, sl := range l.Scopes {
 		var sc scopeInfo
-		sc.keys, sc.vals = b.convert(l, sl.Attributes)
+		sc.keys, sc.vals = b.convert(&l.Common, sl.Attributes)
 		b.scopes = append(b.scopes, sc)
 	}
 
@@ -313,7 +313,7 @@ func (b *Builder) partition(service string, hour int64) *Logs {
 
 func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
 	info := resourceInfo{service: UnknownService, schemaURL: rl.SchemaURL}
-	info.keys, info.vals = b.convert(l, rl.Attributes)
+	info.keys, info.vals = b.convert(&l.Common, rl.Attributes)
 	for i, k := range info.keys {
 		switch k {
 		case attrServiceName:
@@ -329,7 +329,7 @@ func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
 
 // convert renders an attribute list as parallel keys and values that live
 // until the next Build.
-func (b *Builder) convert(l *otlp.Logs, r otlp.Range) (keys, vals []string) {
+func (b *Builder) convert(l *otlp.Common, r otlp.Range) (keys, vals []string) {
 	start := len(b.keys)
 	b.keys, b.vals = b.appendKVs(b.keys, b.vals, l, l.KeyValues[r.Start:r.End])
 	end := len(b.keys)
@@ -342,7 +342,7 @@ func (b *Builder) convert(l *otlp.Logs, r otlp.Range) (keys, vals []string) {
 // record's key strings are used again. They are known to hold no duplicate,
 // which spares the duplicate check, and the encoder's dictionary recognizes
 // the very same strings by their address, without comparing bytes.
-func (b *Builder) recordAttrs(l *otlp.Logs, kvs []otlp.KeyValue) (keys, vals []string) {
+func (b *Builder) recordAttrs(l *otlp.Common, kvs []otlp.KeyValue) (keys, vals []string) {
 	b.recVals = b.recVals[:0]
 	if len(kvs) == len(b.recKeys) && sameKeys(kvs, b.recKeys) {
 		for i := range kvs {
@@ -371,7 +371,7 @@ func sameKeys(kvs []otlp.KeyValue, keys []string) bool {
 // appendKVs renders kvs as strings. When a key repeats (which OpenTelemetry
 // forbids), the last value is kept, as the Collector's pdata does, because
 // Parquet readers such as DuckDB reject maps with duplicate keys.
-func (b *Builder) appendKVs(keys, vals []string, l *otlp.Logs, kvs []otlp.KeyValue) ([]string, []string) {
+func (b *Builder) appendKVs(keys, vals []string, l *otlp.Common, kvs []otlp.KeyValue) ([]string, []string) {
 	if len(kvs) > 16 {
 		return b.appendKVsLong(keys, vals, l, kvs)
 	}
@@ -397,7 +397,7 @@ func hasLaterKey(kvs []otlp.KeyValue, i int) bool {
 
 // appendKVsLong is appendKVs for long lists, where comparing every pair
 // of keys would cost too much.
-func (b *Builder) appendKVsLong(keys, vals []string, l *otlp.Logs, kvs []otlp.KeyValue) ([]string, []string) {
+func (b *Builder) appendKVsLong(keys, vals []string, l *otlp.Common, kvs []otlp.KeyValue) ([]string, []string) {
 	if b.last == nil {
 		b.last = make(map[string]int, len(kvs))
 	}
@@ -432,7 +432,7 @@ func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, obs
 	p.flags = append(p.flags, int32(r.Flags))
 	p.severityText = append(p.severityText, r.SeverityText)
 	p.severityNumber = append(p.severityNumber, r.SeverityNumber)
-	p.body = append(p.body, b.conv.AsString(l, r.Body))
+	p.body = append(p.body, b.conv.AsString(&l.Common, r.Body))
 	p.serviceName = append(p.serviceName, ri.service)
 	p.serviceNamespace.add(ri.namespace, ri.hasNS)
 	p.serviceInstanceID.add(ri.instance, ri.hasInstance)
@@ -440,7 +440,7 @@ func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, obs
 	// proto3 cannot tell an empty version from none: both are null.
 	p.scopeVersion.add(sl.Version, sl.Version != "")
 	p.resourceAttrs.add(ri.keys, ri.vals)
-	p.logAttrs.add(b.recordAttrs(l, l.KeyValues[r.Attributes.Start:r.Attributes.End]))
+	p.logAttrs.add(b.recordAttrs(&l.Common, l.KeyValues[r.Attributes.Start:r.Attributes.End]))
 	p.resourceSchemaURL = append(p.resourceSchemaURL, ri.schemaURL)
 	p.scopeSchemaURL = append(p.scopeSchemaURL, sl.SchemaURL)
 	p.scopeAttrs.add(sc.keys, sc.vals)

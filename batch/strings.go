@@ -42,7 +42,7 @@ func (a *arena) finish(b []byte) string {
 // or infinite double as "" (encoding/json refuses them), which would drop the
 // whole value; here such a double becomes the JSON string "NaN", "Infinity"
 // or "-Infinity". A profiles-only strindex value becomes its index in base 10.
-func (c *converter) AsString(l *otlp.Logs, v otlp.Value) string {
+func (c *converter) AsString(l *otlp.Common, v otlp.Value) string {
 	switch v.Kind {
 	case otlp.KindString:
 		return v.Str
@@ -64,7 +64,7 @@ type converter struct {
 	idx   []int // scratch for sorting kvlist keys
 }
 
-func (c *converter) appendString(b []byte, l *otlp.Logs, v otlp.Value) []byte {
+func (c *converter) appendString(b []byte, l *otlp.Common, v otlp.Value) []byte {
 	switch v.Kind {
 	case otlp.KindInt:
 		return strconv.AppendInt(b, v.Int(), 10)
@@ -181,7 +181,7 @@ func appendMaybeQuoted(b []byte, s string, quoted bool) []byte {
 }
 
 // appendJSON writes v's raw value as compact JSON.
-func (c *converter) appendJSON(b []byte, l *otlp.Logs, v otlp.Value) []byte {
+func (c *converter) appendJSON(b []byte, l *otlp.Common, v otlp.Value) []byte {
 	switch v.Kind {
 	case otlp.KindEmpty:
 		return append(b, "null"...)

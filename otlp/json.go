@@ -62,13 +62,13 @@ type jsonState struct {
 }
 
 func (d *Decoder) startJSON(l *Logs, format string) {
-	d.l = l
+	d.l, d.c = l, &l.Common
 	d.format = format
 	d.base = 0
 }
 
 func (d *Decoder) endJSON() {
-	d.l = nil
+	d.l, d.c = nil, nil
 	d.in = nil
 }
 
@@ -260,7 +260,7 @@ func (d *Decoder) jstr(keep bool) (string, error) {
 				return "", err
 			}
 			if keep {
-				return d.l.keep(d.scratch), nil
+				return d.c.keep(d.scratch), nil
 			}
 			return unsafeString(d.scratch), nil
 		case c < 0x20:
@@ -597,7 +597,7 @@ func (d *Decoder) jid(size int) (string, error) {
 		return "", err
 	}
 	if len(s) == 2*size {
-		out := d.l.alloc(size)
+		out := d.c.alloc(size)
 		ok := true
 		for i := range out {
 			hi, ok1 := unhex(s[2*i])
@@ -630,13 +630,13 @@ func (d *Decoder) jbytes() (string, error) {
 	if len(s)%4 != 0 {
 		enc = enc.WithPadding(base64.NoPadding)
 	}
-	out := d.l.alloc(enc.DecodedLen(len(s)))
+	out := d.c.alloc(enc.DecodedLen(len(s)))
 	n, err := enc.Decode(out, unsafeBytes(s))
 	if err != nil {
 		return "", d.jerr(at, "%s is not base64", quote(s))
 	}
-	d.l.arena = d.l.arena[:len(d.l.arena)-len(out)+n]
-	d.l.arenaUsed -= len(out) - n
+	d.c.arena = d.c.arena[:len(d.c.arena)-len(out)+n]
+	d.c.arenaUsed -= len(out) - n
 	return unsafeString(out[:n]), nil
 }
 
@@ -775,7 +775,7 @@ func (d *Decoder) jResourceLogs() error {
 		switch k {
 		case "resource":
 			if more, err = d.jfield(&seen, 1, "resource"); more {
-				err = within(d.jResource(ri), "resource", -1)
+				err = within(d.jResource(&l.Resources[ri].Resource), "resource", -1)
 			}
 		case "scopeLogs", "scope_logs":
 			if more, err = d.jfield(&seen, 2, "scopeLogs"); more {
@@ -797,8 +797,8 @@ func (d *Decoder) jResourceLogs() error {
 	return nil
 }
 
-func (d *Decoder) jResource(ri int) error {
-	l := d.l
+func (d *Decoder) jResource(r *Resource) error {
+	l := d.c
 	var seen uint32
 	for first := true; ; first = false {
 		k, more, err := d.jmember(first)
@@ -808,20 +808,20 @@ func (d *Decoder) jResource(ri int) error {
 		switch k {
 		case "attributes":
 			if more, err = d.jfield(&seen, 1, "attributes"); more {
-				l.Resources[ri].Attributes, err = d.jAttributes()
+				r.Attributes, err = d.jAttributes()
 			}
 		case "droppedAttributesCount", "dropped_attributes_count":
 			if more, err = d.jfield(&seen, 2, "droppedAttributesCount"); more {
 				var v uint64
 				v, err = d.jinteger(32, false)
-				l.Resources[ri].DroppedAttributesCount = uint32(v)
+				r.DroppedAttributesCount = uint32(v)
 				err = within(err, "droppedAttributesCount", -1)
 			}
 		case "entityRefs", "entity_refs":
 			if more, err = d.jfield(&seen, 4, "entityRefs"); more {
 				start := int32(len(l.EntityRefs))
 				err = d.jarray("entityRefs", d.jEntityRef)
-				l.Resources[ri].EntityRefs = Range{start, int32(len(l.EntityRefs))}
+				r.EntityRefs = Range{start, int32(len(l.EntityRefs))}
 			}
 		default:
 			err = d.jskip(0)
@@ -843,7 +843,7 @@ func (d *Decoder) jAttributes() (Range, error) {
 }
 
 func (d *Decoder) jEntityRef() error {
-	l := d.l
+	l := d.c
 	var e EntityRef
 	var seen uint32
 	keys := func(name string) (Range, error) {
@@ -911,7 +911,7 @@ func (d *Decoder) jScopeLogs() error {
 		switch k {
 		case "scope":
 			if more, err = d.jfield(&seen, 1, "scope"); more {
-				err = within(d.jScope(si), "scope", -1)
+				err = within(d.jScope(&l.Scopes[si].Scope), "scope", -1)
 			}
 		case "logRecords", "log_records":
 			if more, err = d.jfield(&seen, 2, "logRecords"); more {
@@ -933,15 +933,13 @@ func (d *Decoder) jScopeLogs() error {
 	return nil
 }
 
-func (d *Decoder) jScope(si int) error {
-	l := d.l
+func (d *Decoder) jScope(s *Scope) error {
 	var seen uint32
 	for first := true; ; first = false {
 		k, more, err := d.jmember(first)
 		if err != nil || !more {
 			return err
 		}
-		s := &l.Scopes[si] // nothing below appends to l.Scopes
 		switch k {
 		case "name":
 			if more, err = d.jfield(&seen, 1, "name"); more {
@@ -1221,7 +1219,7 @@ func (d *Decoder) jArrayValue(depth int) (Range, error) {
 		}
 	}
 	d.vals[depth] = vals[:0]
-	l := d.l
+	l := d.c
 	r := Range{Start: int32(len(l.Values))}
 	l.Values = append(l.Values, vals...)
 	r.End = int32(len(l.Values))
@@ -1259,7 +1257,7 @@ func (d *Decoder) jKVListValue(depth int) (Range, error) {
 }
 
 // alloc returns n bytes of l's memory for a decoded value.
-func (l *Logs) alloc(n int) []byte {
+func (l *Common) alloc(n int) []byte {
 	if cap(l.arena)-len(l.arena) < n {
 		// A new chunk: strings in the old one stay valid.
 		size := max(n, 2*cap(l.arena), l.arenaHint, 512)
@@ -1272,7 +1270,7 @@ func (l *Logs) alloc(n int) []byte {
 }
 
 // keep copies b into l's memory.
-func (l *Logs) keep(b []byte) string {
+func (l *Common) keep(b []byte) string {
 	out := l.alloc(len(b))
 	copy(out, b)
 	return unsafeString(out)

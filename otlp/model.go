@@ -17,10 +17,17 @@ type Logs struct {
 	Resources []ResourceLogs
 	Scopes    []ScopeLogs
 	Records   []LogRecord
+	Common
+}
+
+// Common is what every signal's decoded request shares: the attribute lists,
+// array elements and entity references that its resources, scopes and items
+// point into, and the memory holding what JSON needed decoded.
+type Common struct {
 	// KeyValues holds every attribute list and kvlist value; Values holds array elements.
 	KeyValues []KeyValue
 	Values    []Value
-	// EntityRefs holds the resources' entity references, IDKeys their key names.
+	// EntityRefs holds the resources' entity references, Strings their key names.
 	EntityRefs []EntityRef
 	Strings    []string
 
@@ -35,23 +42,33 @@ type Range struct{ Start, End int32 }
 // Len is the number of elements in the range.
 func (r Range) Len() int { return int(r.End - r.Start) }
 
-// ResourceLogs is opentelemetry.proto.logs.v1.ResourceLogs with its Resource inlined.
-type ResourceLogs struct {
+// Resource is opentelemetry.proto.resource.v1.Resource.
+type Resource struct {
 	Attributes             Range // into KeyValues
 	DroppedAttributesCount uint32
 	EntityRefs             Range // into EntityRefs
-	SchemaURL              string
-	Scopes                 Range // into Scopes
 }
 
-// ScopeLogs is opentelemetry.proto.logs.v1.ScopeLogs with its InstrumentationScope inlined.
-type ScopeLogs struct {
+// Scope is opentelemetry.proto.common.v1.InstrumentationScope.
+type Scope struct {
 	Name                   string
 	Version                string
 	Attributes             Range // into KeyValues
 	DroppedAttributesCount uint32
-	SchemaURL              string
-	Records                Range // into Records
+}
+
+// ResourceLogs is opentelemetry.proto.logs.v1.ResourceLogs with its Resource inlined.
+type ResourceLogs struct {
+	Resource
+	SchemaURL string
+	Scopes    Range // into Scopes
+}
+
+// ScopeLogs is opentelemetry.proto.logs.v1.ScopeLogs with its InstrumentationScope inlined.
+type ScopeLogs struct {
+	Scope
+	SchemaURL string
+	Records   Range // into Records
 }
 
 // LogRecord is opentelemetry.proto.logs.v1.LogRecord.
@@ -126,12 +143,16 @@ func (l *Logs) Reset() {
 	l.Resources = l.Resources[:0]
 	l.Scopes = l.Scopes[:0]
 	l.Records = l.Records[:0]
-	l.KeyValues = l.KeyValues[:0]
-	l.Values = l.Values[:0]
-	l.EntityRefs = l.EntityRefs[:0]
-	l.Strings = l.Strings[:0]
+	l.Common.reset()
+}
+
+func (c *Common) reset() {
+	c.KeyValues = c.KeyValues[:0]
+	c.Values = c.Values[:0]
+	c.EntityRefs = c.EntityRefs[:0]
+	c.Strings = c.Strings[:0]
 	// Strings may still point into the arena: leave it to them.
-	l.arena = nil
-	l.arenaHint = min(l.arenaUsed, 1<<20) // what the last decode needed, within reason
-	l.arenaUsed = 0
+	c.arena = nil
+	c.arenaHint = min(c.arenaUsed, 1<<20) // what the last decode needed, within reason
+	c.arenaUsed = 0
 }

@@ -19,7 +19,8 @@ const MaxDepth = 64
 // Decoder decodes OTLP requests. Its zero value is ready to use; keeping one
 // around reuses its scratch memory. A Decoder is not safe for concurrent use.
 type Decoder struct {
-	l      *Logs
+	l      *Logs   // the logs being decoded, when they are
+	c      *Common // the request's shared lists, whatever its signal
 	base   uintptr // address of the input's first byte, for error offsets
 	format string
 	kvs    [MaxDepth + 1][]KeyValue // per-depth lists being collected
@@ -40,14 +41,14 @@ type Decoder struct {
 // merge the two), an AnyValue holding both an array and a kvlist, and
 // AnyValues nested deeper than MaxDepth. Official encoders produce none of these. On error l holds a partial result: Reset it.
 func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
-	d.l = l
+	d.l, d.c = l, &l.Common
 	d.format = "protobuf"
 	d.base = 0
 	if len(b) > 0 {
 		d.base = uintptr(unsafe.Pointer(&b[0]))
 	}
 	defer func() {
-		d.l = nil
+		d.l, d.c = nil, nil
 		clear(d.recKeys) // they alias b
 		d.recKeys = d.recKeys[:0]
 	}()
@@ -251,7 +252,7 @@ func (d *Decoder) resourceLogs(b []byte) error {
 				return within(d.errAt(at, "resource given twice"), "resource", -1)
 			}
 			haveResource = true
-			if err = d.resource(v, &l.Resources[ri]); err != nil {
+			if err = d.resource(v, &l.Resources[ri].Resource); err != nil {
 				return within(err, "resource", -1)
 			}
 		case 2:
@@ -277,8 +278,8 @@ func (d *Decoder) resourceLogs(b []byte) error {
 	return nil
 }
 
-func (d *Decoder) resource(b []byte, r *ResourceLogs) error {
-	l := d.l
+func (d *Decoder) resource(b []byte, r *Resource) error {
+	l := d.c
 	kvs := d.kvs[0][:0]
 	entStart := int32(len(l.EntityRefs))
 	for len(b) > 0 {
@@ -363,7 +364,7 @@ func (d *Decoder) entityRef(b []byte) error {
 			}
 		}
 	}
-	l := d.l
+	l := d.c
 	e.IDKeys.Start = int32(len(l.Strings))
 	l.Strings = append(l.Strings, ids...)
 	e.IDKeys.End = int32(len(l.Strings))
@@ -400,7 +401,7 @@ func (d *Decoder) scopeLogs(b []byte) error {
 				return within(d.errAt(at, "scope given twice"), "scope", -1)
 			}
 			haveScope = true
-			if err = d.scope(v, &l.Scopes[si]); err != nil {
+			if err = d.scope(v, &l.Scopes[si].Scope); err != nil {
 				return within(err, "scope", -1)
 			}
 		case 2:
@@ -426,7 +427,7 @@ func (d *Decoder) scopeLogs(b []byte) error {
 	return nil
 }
 
-func (d *Decoder) scope(b []byte, s *ScopeLogs) error {
+func (d *Decoder) scope(b []byte, s *Scope) error {
 	kvs := d.kvs[0][:0]
 	for len(b) > 0 {
 		num, typ, n := tag1(b)
@@ -596,8 +597,8 @@ func (d *Decoder) logRecord(b []byte) error {
 // (when direct >= 0) to kvs.
 func (d *Decoder) attrsToScratch(kvs []KeyValue, direct int) []KeyValue {
 	if direct >= 0 {
-		kvs = append(kvs, d.l.KeyValues[direct:]...)
-		d.l.KeyValues = d.l.KeyValues[:direct]
+		kvs = append(kvs, d.c.KeyValues[direct:]...)
+		d.c.KeyValues = d.c.KeyValues[:direct]
 	}
 	return kvs
 }
@@ -860,7 +861,7 @@ func (d *Decoder) arrayValue(b []byte, depth int) (Range, error) {
 		}
 	}
 	d.vals[depth] = vals[:0]
-	l := d.l
+	l := d.c
 	r := Range{Start: int32(len(l.Values))}
 	l.Values = append(l.Values, vals...)
 	r.End = int32(len(l.Values))
@@ -897,7 +898,7 @@ func (d *Decoder) kvlistValue(b []byte, depth int) (Range, error) {
 
 // flushKVs moves a collected list into l.KeyValues and keeps the scratch memory.
 func (d *Decoder) flushKVs(depth int, kvs []KeyValue) Range {
-	l := d.l
+	l := d.c
 	r := Range{Start: int32(len(l.KeyValues))}
 	l.KeyValues = append(l.KeyValues, kvs...)
 	r.End = int32(len(l.KeyValues))
