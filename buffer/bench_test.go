@@ -33,7 +33,7 @@ func BenchmarkExport(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, err := buf.ExportLogs(context.Background(), body, ingest.Protobuf); err != nil {
+					if _, err := buf.Export(context.Background(), ingest.Logs, body, ingest.Protobuf); err != nil {
 						b.Error(err)
 						return
 					}
@@ -63,7 +63,7 @@ func BenchmarkFlush(b *testing.B) {
 	}
 	const requests = 100
 	for range requests {
-		if _, err := buf.ExportLogs(context.Background(), body, ingest.Protobuf); err != nil {
+		if _, err := buf.Export(context.Background(), ingest.Logs, body, ingest.Protobuf); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,11 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otlp2parquet/otlp2parquet/batch"
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
 	"github.com/otlp2parquet/otlp2parquet/layout"
-	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/pqenc"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	"github.com/otlp2parquet/otlp2parquet/wal"
@@ -102,7 +100,7 @@ type Stats struct {
 	Replayed        int64 // batches found in the log at start
 }
 
-// Buffer is an ingest.LogsExporter that acknowledges a request once it is
+// Buffer is an ingest.Exporter that acknowledges a request once it is
 // in the write-ahead log and stores requests in batches. It is safe for
 // concurrent use.
 type Buffer struct {
@@ -147,16 +145,13 @@ type sealed struct {
 	bytes   int64 // on disk
 }
 
-// validator decodes a request to check it before it is logged.
-type validator struct {
-	dec  otlp.Decoder
-	logs otlp.Logs
-}
-
-// Record payload: version, format, receive time (ns), body.
+// Record payload: version, format, receive time (ns), body. Version 2
+// adds the signal (ingest.Signal) after the format; version 1 records are logs.
 const (
-	recordVersion = 1
-	recordHeader  = 1 + 1 + 8
+	recordVersion1 = 1
+	recordVersion  = 2
+	recordHeader1  = 1 + 1 + 8
+	recordHeader   = 1 + 1 + 1 + 8
 )
 
 // Open opens the log in dir and starts storing into bucket. Batches left in
@@ -207,7 +202,7 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 	b := &Buffer{log: l, bucket: bucket, opts: opts, lg: opts.Logger,
 		sealReq: make(chan struct{}, 1), work: make(chan struct{}, 1),
 		stop: make(chan struct{}), drained: make(chan struct{})}
-	b.states.New = func() any { return new(validator) }
+	b.states.New = func() any { return new(ingest.Batch) }
 	b.slots = ingest.NewSlots(opts.MaxDecoding, opts.MaxWait, "decoded")
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, s := range old {
@@ -235,17 +230,17 @@ func (b *Buffer) signal(c chan struct{}) {
 	}
 }
 
-// ExportLogs validates the request, logs it durably and returns; the
-// records are stored with their batch. Objects in the result is empty.
-func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (ingest.Result, error) {
-	records, rejected, reason, err := b.validate(ctx, body, f)
+// Export validates the request, logs it durably and returns; its items
+// are stored with their batch. Objects in the result is empty.
+func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f ingest.Format) (ingest.Result, error) {
+	records, rejected, reason, err := b.validate(ctx, sig, body, f)
 	if err != nil {
 		return ingest.Result{}, err
 	}
 	now := b.opts.Now()
 	res := ingest.Result{Records: records, Rejected: rejected}
 	if rejected > 0 {
-		res.Message = fmt.Sprintf("%d log records rejected: %s", rejected, reason)
+		res.Message = ingest.RejectedMessage(sig, rejected, reason)
 	}
 	if records == 0 {
 		return res, nil
@@ -267,8 +262,8 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 			ingest.ErrOverloaded, w-need, b.opts.MaxWaitingBytes)
 	}
 	var h [recordHeader]byte
-	h[0], h[1] = recordVersion, byte(f)
-	binary.LittleEndian.PutUint64(h[2:], uint64(now.UnixNano()))
+	h[0], h[1], h[2] = recordVersion, byte(f), byte(sig)
+	binary.LittleEndian.PutUint64(h[3:], uint64(now.UnixNano()))
 	b.logBytes.Add(need)
 	seg, err := b.log.Append(ctx, h[:], body)
 	b.waiting.Add(-need)
@@ -314,19 +309,19 @@ func (b *Buffer) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (
 // request holds beyond its body); a request that waits MaxWait for a turn
 // is refused with ingest.ErrOverloaded rather than queued without bound.
 // The decoded request is dropped before the request waits on the log.
-func (b *Buffer) validate(ctx context.Context, body []byte, f ingest.Format) (records, rejected int, reason string, err error) {
+func (b *Buffer) validate(ctx context.Context, sig ingest.Signal, body []byte, f ingest.Format) (records, rejected int, reason string, err error) {
 	if err := b.slots.Acquire(ctx); err != nil {
 		return 0, 0, "", fmt.Errorf("buffer: %w", err)
 	}
 	defer b.slots.Release()
-	v := b.states.Get().(*validator)
+	v := b.states.Get().(*ingest.Batch)
 	defer b.states.Put(v)
-	v.logs.Reset()
-	if err := ingest.Decode(&v.dec, &v.logs, body, f); err != nil {
+	defer v.Reset() // it points into body
+	if err := v.Decode(sig, body, f, 0); err != nil {
 		return 0, 0, "", err
 	}
-	rejected, reason = batch.RejectedTimes(&v.logs)
-	return len(v.logs.Records) - rejected, rejected, reason, nil
+	records, rejected, reason = v.Count(sig)
+	return records, rejected, reason, nil
 }
 
 // sealer closes the open batch when it is full or old enough.
@@ -515,11 +510,10 @@ func (b *Buffer) Stats() Stats {
 // objects of a batch whose store failed, so a retry only puts the rest.
 type flusherState struct {
 	b       *Buffer
-	dec     otlp.Decoder
-	logs    otlp.Logs
-	builder batch.Builder
+	batches [len(ingest.Signals)]ingest.Batch // the chunk's requests, by signal
+	pending [len(ingest.Signals)]int          // their bytes
 	writers map[partKey]*part
-	free    []*pqenc.Writer
+	free    map[*pqenc.Schema][]*pqenc.Writer
 	arena   []byte // the bodies of the chunk being decoded
 
 	seq  uint64 // the segment whose objects are below
@@ -528,14 +522,14 @@ type flusherState struct {
 }
 
 type partKey struct {
+	table   string
 	service string
 	hour    int64
 }
 
 type part struct {
 	w            *pqenc.Writer
-	service      string
-	hour         int64
+	schema       *pqenc.Schema
 	minTimestamp int64
 	rows         int
 }
@@ -547,7 +541,7 @@ type object struct {
 }
 
 func newFlusher(b *Buffer) *flusherState {
-	return &flusherState{b: b, writers: make(map[partKey]*part)}
+	return &flusherState{b: b, writers: make(map[partKey]*part), free: make(map[*pqenc.Schema][]*pqenc.Writer)}
 }
 
 // chunkBytes is how much request data is decoded at once while encoding a
@@ -605,64 +599,60 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 	return err
 }
 
-// encode reads the segment and makes its objects, one per (service, hour).
+// encode reads the segment and makes its objects, one per (table, service, hour).
 func (f *flusherState) encode(seg wal.Segment) error {
 	f.seq, f.objs, f.recs = seg.Seq, f.objs[:0], 0
 	clear(f.writers)
-	var pendingBytes int
+	var chunk int
 	flush := func() error {
-		if pendingBytes == 0 {
-			return nil
-		}
-		// Every record's receive time is filled in already (below), so
-		// the time given here is never used.
-		res := f.builder.Build(&f.logs, time.Unix(0, 0))
-		for _, p := range res.Partitions {
-			k := partKey{p.Service, p.Hour}
-			pt := f.writers[k]
-			if pt == nil {
-				pt = &part{w: f.writer(), service: p.Service, hour: p.Hour, minTimestamp: p.MinTimestamp}
-				f.writers[k] = pt
+		for sig := range f.batches {
+			if f.pending[sig] == 0 {
+				continue
 			}
-			if err := pt.w.WriteRows(p.Columns(), p.Rows); err != nil {
-				return fmt.Errorf("buffer: encode service %q hour %d: %w", p.Service, p.Hour, err)
+			bt := &f.batches[sig]
+			parts, _, _ := bt.Build(ingest.Signal(sig))
+			for _, p := range parts {
+				k := partKey{p.Table, p.Service, p.Hour}
+				pt := f.writers[k]
+				if pt == nil {
+					pt = &part{w: f.writer(p.Schema), schema: p.Schema, minTimestamp: p.MinTimestamp}
+					f.writers[k] = pt
+				}
+				if err := pt.w.WriteRows(p.Columns, p.Rows); err != nil {
+					return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
+				}
+				pt.minTimestamp = min(pt.minTimestamp, p.MinTimestamp)
+				pt.rows += p.Rows
+				f.recs += p.Rows
 			}
-			pt.minTimestamp = min(pt.minTimestamp, p.MinTimestamp)
-			pt.rows += p.Rows
-			f.recs += p.Rows
+			bt.Reset()
+			f.pending[sig] = 0
 		}
-		f.builder.Reset()
-		f.logs.Reset()
 		f.arena = f.arena[:0]
-		pendingBytes = 0
+		chunk = 0
 		return nil
 	}
-	f.logs.Reset()
+	for i := range f.batches {
+		f.batches[i].Reset()
+		f.pending[i] = 0
+	}
 	skipped, err := wal.Read(seg.Path, func(payload []byte) error {
-		if len(payload) < recordHeader || payload[0] != recordVersion {
-			return fmt.Errorf("buffer: %s: record of unknown version", seg.Path)
+		sig, format, received, body, err := parseRecord(payload)
+		if err != nil {
+			return fmt.Errorf("buffer: %s: %w", seg.Path, err)
 		}
-		format := ingest.Format(payload[1])
-		received := binary.LittleEndian.Uint64(payload[2:])
 		// The decoder refers to the body it decodes: keep the chunk's
 		// bodies in one arena until the chunk is encoded.
 		at := len(f.arena)
-		f.arena = append(f.arena, payload[recordHeader:]...)
-		body := f.arena[at:]
-		first := len(f.logs.Records)
-		if err := ingest.Decode(&f.dec, &f.logs, body, format); err != nil {
+		f.arena = append(f.arena, body...)
+		body = f.arena[at:]
+		if err := f.batches[sig].Decode(sig, body, format, received); err != nil {
 			// It was validated before it was logged.
 			return fmt.Errorf("buffer: %s: a logged request no longer decodes: %w", seg.Path, err)
 		}
-		// What Build does with the receive time, done here per request,
-		// so that requests received at different times share a chunk.
-		for i := first; i < len(f.logs.Records); i++ {
-			if r := &f.logs.Records[i]; r.ObservedTimeUnixNano == 0 {
-				r.ObservedTimeUnixNano = received
-			}
-		}
-		pendingBytes += len(body)
-		if pendingBytes >= chunkBytes {
+		f.pending[sig] += len(body)
+		chunk += len(body)
+		if chunk >= chunkBytes {
 			return flush()
 		}
 		return nil
@@ -679,27 +669,42 @@ func (f *flusherState) encode(seg wal.Segment) error {
 	for k, pt := range f.writers {
 		data, err := pt.w.Finish()
 		if err != nil {
-			return fmt.Errorf("buffer: encode service %q hour %d: %w", k.service, k.hour, err)
+			return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", k.table, k.service, k.hour, err)
 		}
 		f.objs = append(f.objs, object{
-			key:  layout.Key("logs", pt.service, pt.hour, objectID(seg, k), pt.minTimestamp),
+			key:  layout.Key(k.table, k.service, k.hour, objectID(seg, k), pt.minTimestamp),
 			data: append([]byte(nil), data...), // Finish's buffer is the writer's
 			rows: pt.rows,
 		})
 		pt.w.Reset()
-		f.free = append(f.free, pt.w)
+		f.free[pt.schema] = append(f.free[pt.schema], pt.w)
 	}
 	clear(f.writers)
 	return nil
 }
 
-func (f *flusherState) writer() *pqenc.Writer {
-	if n := len(f.free); n > 0 {
-		w := f.free[n-1]
-		f.free = f.free[:n-1]
+// parseRecord splits a log record into its header's fields and the request body.
+func parseRecord(p []byte) (sig ingest.Signal, f ingest.Format, received int64, body []byte, err error) {
+	switch {
+	case len(p) >= recordHeader1 && p[0] == recordVersion1:
+		return ingest.Logs, ingest.Format(p[1]), int64(binary.LittleEndian.Uint64(p[2:])), p[recordHeader1:], nil
+	case len(p) >= recordHeader && p[0] == recordVersion:
+		sig = ingest.Signal(p[2])
+		if int(sig) >= len(ingest.Signals) {
+			return 0, 0, 0, nil, fmt.Errorf("record of unknown signal %d", p[2])
+		}
+		return sig, ingest.Format(p[1]), int64(binary.LittleEndian.Uint64(p[3:])), p[recordHeader:], nil
+	}
+	return 0, 0, 0, nil, errors.New("record of unknown version")
+}
+
+func (f *flusherState) writer(s *pqenc.Schema) *pqenc.Writer {
+	if free := f.free[s]; len(free) > 0 {
+		w := free[len(free)-1]
+		f.free[s] = free[:len(free)-1]
 		return w
 	}
-	return pqenc.NewWriter(batch.Schema(), pqenc.Options{
+	return pqenc.NewWriter(s, pqenc.Options{
 		PageSize:     f.b.opts.PageSize,
 		RowGroupSize: f.b.opts.RowGroupSize,
 		RowGroupRows: f.b.opts.RowGroupRows,
@@ -719,6 +724,10 @@ func objectID(seg wal.Segment, k partKey) [16]byte {
 	binary.LittleEndian.PutUint64(n[8:], uint64(k.hour))
 	h.Write(n[:])
 	h.Write([]byte(k.service))
+	if k.table != "logs" { // logs' keys stay those of logs-only versions
+		h.Write([]byte{0})
+		h.Write([]byte(k.table))
+	}
 	var id [16]byte
 	h.Sum(id[:0])
 	id[6] = id[6]&0x0f | 0x80 // version 8

@@ -3,6 +3,7 @@ package buffer
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
+	"github.com/otlp2parquet/otlp2parquet/wal"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -136,7 +138,7 @@ func open(t *testing.T, dir string, b storage.Bucket, opts Options) *Buffer {
 
 func export(t *testing.T, buf *Buffer, body []byte) ingest.Result {
 	t.Helper()
-	res, err := buf.ExportLogs(context.Background(), body, ingest.Protobuf)
+	res, err := buf.Export(context.Background(), ingest.Logs, body, ingest.Protobuf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +331,7 @@ func TestBackpressureAndRecovery(t *testing.T) {
 		MaxLogBytes: int64(len(body)) * 8, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond})
 	var accepted, refused int
 	for i := range 20 {
-		_, err := buf.ExportLogs(context.Background(), request(t, "api", i*50, 50, false), ingest.Protobuf)
+		_, err := buf.Export(context.Background(), ingest.Logs, request(t, "api", i*50, 50, false), ingest.Protobuf)
 		switch {
 		case err == nil:
 			accepted++
@@ -357,7 +359,7 @@ func TestBackpressureAndRecovery(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := buf.ExportLogs(context.Background(), request(t, "api", 1000, 50, false), ingest.Protobuf); err != nil {
+	if _, err := buf.Export(context.Background(), ingest.Logs, request(t, "api", 1000, 50, false), ingest.Protobuf); err != nil {
 		t.Errorf("after recovery: %v", err)
 	}
 	if err := buf.Close(context.Background()); err != nil {
@@ -373,7 +375,7 @@ func TestBadRequestsAreNotLogged(t *testing.T) {
 	bucket := memstore.New()
 	dir := t.TempDir()
 	buf := open(t, dir, bucket, Options{})
-	_, err := buf.ExportLogs(context.Background(), []byte{0x0a, 0xff}, ingest.Protobuf)
+	_, err := buf.Export(context.Background(), ingest.Logs, []byte{0x0a, 0xff}, ingest.Protobuf)
 	if !ingest.IsBadData(err) {
 		t.Fatalf("malformed request: %v", err)
 	}
@@ -420,7 +422,7 @@ func TestConcurrentExports(t *testing.T) {
 		wg.Go(func() {
 			for i := range 25 {
 				first := (w*25 + i) * 4
-				if _, err := buf.ExportLogs(context.Background(), request(t, fmt.Sprint("svc", w%3), first, 4, false), ingest.Protobuf); err != nil {
+				if _, err := buf.Export(context.Background(), ingest.Logs, request(t, fmt.Sprint("svc", w%3), first, 4, false), ingest.Protobuf); err != nil {
 					t.Error(err)
 				}
 			}
@@ -432,4 +434,33 @@ func TestConcurrentExports(t *testing.T) {
 	}
 	seqs, _, _ := contents(t, bucket)
 	exactlyOnce(t, seqs, 800)
+}
+
+// TestVersion1Records: a log written before records named their signal
+// (version 1: logs only) is stored as logs after an upgrade.
+func TestVersion1Records(t *testing.T) {
+	dir := t.TempDir()
+	l, _, err := wal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h [recordHeader1]byte
+	h[0], h[1] = recordVersion1, byte(ingest.Protobuf)
+	binary.LittleEndian.PutUint64(h[2:], uint64(hour0.UnixNano()))
+	if _, err := l.Append(context.Background(), h[:], request(t, "old", 0, 20, false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bucket := memstore.New()
+	buf := open(t, dir, bucket, Options{})
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, keys, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 20)
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "logs/old/") {
+		t.Errorf("keys %q, want one under logs/old/", keys)
+	}
 }

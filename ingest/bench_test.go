@@ -126,14 +126,14 @@ func BenchmarkWholePath(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := p.ExportLogs(context.Background(), body, ingest.Protobuf)
+				res, err := p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf)
 				if err != nil || res.Records != sz.records {
 					b.Fatalf("%+v, %v", res, err)
 				}
 			}
 			perRecord(b, sz.records)
 			b.ReportMetric(float64(testing.AllocsPerRun(1, func() {
-				_, _ = p.ExportLogs(context.Background(), body, ingest.Protobuf)
+				_, _ = p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf)
 			}))/float64(sz.records), "allocs/record")
 		})
 	}

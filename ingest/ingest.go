@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
-	"github.com/otlp2parquet/otlp2parquet/batch"
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
 	"github.com/otlp2parquet/otlp2parquet/layout"
-	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/pqenc"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 )
@@ -69,15 +68,15 @@ type Options struct {
 	MaxWait time.Duration
 }
 
-// LogsExporter stores OTLP logs export requests: the receivers' one
+// Exporter stores OTLP export requests of every signal: the receivers' one
 // dependency. Pipeline writes each request through as its own objects;
 // buffer.Buffer acknowledges once a request is in its write-ahead log and
 // writes batches.
-type LogsExporter interface {
-	ExportLogs(ctx context.Context, body []byte, f Format) (Result, error)
+type Exporter interface {
+	Export(ctx context.Context, s Signal, body []byte, f Format) (Result, error)
 }
 
-var _ LogsExporter = (*Pipeline)(nil)
+var _ Exporter = (*Pipeline)(nil)
 
 // Pipeline stores export requests. It is safe for concurrent use: each call
 // takes its own decoding and encoding state from a pool.
@@ -93,10 +92,8 @@ type Pipeline struct {
 }
 
 type state struct {
-	dec     otlp.Decoder
-	logs    otlp.Logs
-	builder batch.Builder
-	writer  *pqenc.Writer
+	batch   Batch
+	writers map[*pqenc.Schema]*pqenc.Writer
 }
 
 // New returns a Pipeline writing to bucket.
@@ -112,14 +109,23 @@ func New(bucket storage.Bucket, opts Options) *Pipeline {
 	}
 	p := &Pipeline{bucket: bucket, opts: opts, slots: NewSlots(opts.MaxConcurrent, opts.MaxWait, "processed"),
 		hot: make(chan *state, runtime.GOMAXPROCS(0))}
-	p.pool.New = func() any {
-		return &state{writer: pqenc.NewWriter(batch.Schema(), pqenc.Options{
-			PageSize:     opts.PageSize,
-			RowGroupSize: opts.RowGroupSize,
-			CreatedBy:    version.CreatedBy(),
-		})}
-	}
+	p.pool.New = func() any { return &state{writers: make(map[*pqenc.Schema]*pqenc.Writer)} }
 	return p
+}
+
+// writer returns the state's writer for schema s, reset.
+func (p *Pipeline) writer(st *state, s *pqenc.Schema) *pqenc.Writer {
+	w := st.writers[s]
+	if w == nil {
+		w = pqenc.NewWriter(s, pqenc.Options{
+			PageSize:     p.opts.PageSize,
+			RowGroupSize: p.opts.RowGroupSize,
+			CreatedBy:    version.CreatedBy(),
+		})
+		st.writers[s] = w
+	}
+	w.Reset()
+	return w
 }
 
 // Object is one stored Parquet file.
@@ -131,7 +137,7 @@ type Object struct {
 
 // Result says what a request became.
 type Result struct {
-	// Records is the number of log records stored.
+	// Records is the number of items (log records, spans, data points) stored.
 	Records int
 	// Rejected counts records that were not stored, Message says why; both
 	// go into the OTLP response's partial_success.
@@ -141,7 +147,7 @@ type Result struct {
 }
 
 // BadDataError is a request that cannot be stored as sent: the client must
-// not retry it. Other errors from ExportLogs are failures of this side
+// not retry it. Other errors from Export are failures of this side
 // (storage), after which a retry may succeed.
 type BadDataError struct{ Err error }
 
@@ -154,42 +160,24 @@ func IsBadData(err error) bool {
 	return errors.As(err, &b)
 }
 
-// Decode appends the request in body to l.
-func Decode(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
-	var err error
-	switch f {
-	case Protobuf:
-		err = d.DecodeLogsProto(l, body)
-	case JSON:
-		err = d.DecodeLogsJSON(l, body)
-	case JSONLines:
-		err = d.DecodeLogsJSONLines(l, body)
-	default:
-		err = fmt.Errorf("unknown format %v", f)
-	}
-	if err != nil {
-		return &BadDataError{err}
-	}
-	return nil
-}
-
-// ExportLogs decodes an ExportLogsServiceRequest, writes one Parquet object
-// per (service, hour), and returns once every object is stored. If any
-// object cannot be stored, it deletes the ones it stored (as far as it can)
-// and returns the error: nothing of the request should count as stored.
-// body is not retained.
-func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Result, error) {
+// Export decodes an export request of signal s, writes one Parquet object
+// per partition (table, service, hour), and returns once every object is
+// stored. If any object cannot be stored, it deletes the ones it stored (as
+// far as it can) and returns the error: nothing of the request should count
+// as stored. body is not retained.
+func (p *Pipeline) Export(ctx context.Context, s Signal, body []byte, f Format) (Result, error) {
 	if err := p.slots.Acquire(ctx); err != nil {
 		return Result{}, fmt.Errorf("ingest: %w", err)
 	}
 	defer p.slots.Release()
 	st := p.getState()
 	defer p.putState(st)
-	st.logs.Reset()
-	if err := Decode(&st.dec, &st.logs, body, f); err != nil {
+	defer st.batch.Reset()
+	st.batch.Reset()
+	if err := st.batch.Decode(s, body, f, p.opts.Now().UnixNano()); err != nil {
 		return Result{}, err
 	}
-	return p.store(ctx, st)
+	return p.store(ctx, s, st)
 }
 
 func (p *Pipeline) getState() *state {
@@ -209,25 +197,24 @@ func (p *Pipeline) putState(st *state) {
 	}
 }
 
-func (p *Pipeline) store(ctx context.Context, st *state) (Result, error) {
-	built := st.builder.Build(&st.logs, p.opts.Now())
-	defer st.builder.Reset()
-	res := Result{Rejected: built.Rejected}
-	if built.Rejected > 0 {
-		res.Message = fmt.Sprintf("%d log records rejected: %s", built.Rejected, built.Reason)
+func (p *Pipeline) store(ctx context.Context, s Signal, st *state) (Result, error) {
+	parts, rejected, reason := st.batch.Build(s)
+	res := Result{Rejected: rejected}
+	if rejected > 0 {
+		res.Message = RejectedMessage(s, rejected, reason)
 	}
-	for _, part := range built.Partitions {
-		st.writer.Reset()
-		if err := st.writer.WriteRows(part.Columns(), part.Rows); err != nil {
+	for _, part := range parts {
+		w := p.writer(st, part.Schema)
+		if err := w.WriteRows(part.Columns, part.Rows); err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
+			return Result{}, fmt.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)
 		}
-		data, err := st.writer.Finish()
+		data, err := w.Finish()
 		if err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
+			return Result{}, fmt.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)
 		}
-		key := layout.Key("logs", part.Service, part.Hour, layout.NewID(), part.MinTimestamp)
+		key := layout.Key(part.Table, part.Service, part.Hour, layout.NewID(), part.MinTimestamp)
 		if err := p.bucket.Put(ctx, key, data); err != nil {
 			p.undo(res.Objects)
 			return Result{}, fmt.Errorf("ingest: store: %w", err)
@@ -236,6 +223,12 @@ func (p *Pipeline) store(ctx context.Context, st *state) (Result, error) {
 		res.Records += part.Rows
 	}
 	return res, nil
+}
+
+// RejectedMessage is the partial_success message for n items of signal s
+// rejected for reason.
+func RejectedMessage(s Signal, n int, reason string) string {
+	return strconv.Itoa(n) + " " + s.Items() + " rejected: " + reason
 }
 
 // undo deletes objects of a request that failed, so that a client's retry

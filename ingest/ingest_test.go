@@ -112,7 +112,7 @@ func request(t *testing.T) []byte {
 func TestExportLogsReadByArrow(t *testing.T) {
 	bucket := memstore.New()
 	p := ingest.New(bucket, ingest.Options{})
-	res, err := p.ExportLogs(context.Background(), request(t), ingest.Protobuf)
+	res, err := p.Export(context.Background(), ingest.Logs, request(t), ingest.Protobuf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestExportLogsBadData(t *testing.T) {
 		{[]byte(`{"resourceLogs":[`), ingest.JSON},
 		{[]byte("{}\n{\n"), ingest.JSONLines},
 	} {
-		_, err := p.ExportLogs(context.Background(), tc.body, tc.f)
+		_, err := p.Export(context.Background(), ingest.Logs, tc.body, tc.f)
 		if !ingest.IsBadData(err) {
 			t.Errorf("%v %q: error %v is not bad data", tc.f, tc.body, err)
 		}
@@ -234,7 +234,7 @@ func (f *failing) Put(ctx context.Context, key string, data []byte) error {
 func TestExportLogsStorageFailureStoresNothing(t *testing.T) {
 	mem := memstore.New()
 	p := ingest.New(&failing{Bucket: mem, n: 1}, ingest.Options{})
-	_, err := p.ExportLogs(context.Background(), request(t), ingest.Protobuf)
+	_, err := p.Export(context.Background(), ingest.Logs, request(t), ingest.Protobuf)
 	if err == nil || ingest.IsBadData(err) || !strings.Contains(err.Error(), "store is down") {
 		t.Fatalf("error %v, want a storage failure", err)
 	}
@@ -250,7 +250,7 @@ func TestEmptyRequest(t *testing.T) {
 		if f == ingest.JSON {
 			body = []byte("{}")
 		}
-		res, err := p.ExportLogs(context.Background(), body, f)
+		res, err := p.Export(context.Background(), ingest.Logs, body, f)
 		if err != nil || res.Records != 0 || len(res.Objects) != 0 {
 			t.Fatalf("%v: %+v, %v", f, res, err)
 		}
@@ -276,12 +276,12 @@ func TestOverloadIsRefusedFast(t *testing.T) {
 	body := request(t)
 	first := make(chan error, 1)
 	go func() {
-		_, err := p.ExportLogs(context.Background(), body, ingest.Protobuf)
+		_, err := p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf)
 		first <- err
 	}()
 	<-b.entered // the only slot is taken
 	start := time.Now()
-	_, err := p.ExportLogs(context.Background(), body, ingest.Protobuf)
+	_, err := p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf)
 	if !errors.Is(err, ingest.ErrOverloaded) {
 		t.Fatalf("second request: %v, want ErrOverloaded", err)
 	}
@@ -296,7 +296,7 @@ func TestOverloadIsRefusedFast(t *testing.T) {
 		t.Fatalf("first request: %v", err)
 	}
 	// The slot is free again.
-	if _, err := p.ExportLogs(context.Background(), body, ingest.Protobuf); err != nil {
+	if _, err := p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf); err != nil {
 		t.Fatalf("after the overload: %v", err)
 	}
 }

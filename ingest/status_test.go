@@ -15,7 +15,7 @@ import (
 
 func TestClassify(t *testing.T) {
 	// A real decoder error, through the Pipeline and on its own.
-	_, badData := ingest.New(memstore.New(), ingest.Options{}).ExportLogs(context.Background(), []byte{0x0a, 0x05, 0x01}, ingest.Protobuf)
+	_, badData := ingest.New(memstore.New(), ingest.Options{}).Export(context.Background(), ingest.Logs, []byte{0x0a, 0x05, 0x01}, ingest.Protobuf)
 	if badData == nil {
 		t.Fatal("truncated protobuf: ExportLogs succeeded")
 	}

@@ -8,18 +8,19 @@ import (
 )
 
 // The responses an OTLP receiver sends, encoded by hand so that the core needs
-// no generated types: ExportLogsServiceResponse on success and
+// no generated types: the Export*ServiceResponse of each signal on success and
 // google.rpc.Status on failure, in protobuf or in OTLP/JSON (protojson's
 // output: lowerCamelCase names, int64 as a decimal string, zero fields left
 // out). Strings are made valid UTF-8 first (invalid bytes become U+FFFD)
 // because proto3 and protojson readers reject anything else, and messages
 // often quote what a client sent.
 
-// AppendLogsResponseProto appends a protobuf ExportLogsServiceResponse to b.
-// partial_success (field 1: rejected_log_records = 1, error_message = 2) is
-// left out when rejected is 0 and msg is empty, as OTLP asks for full success;
-// a message with nothing rejected is a warning and is sent.
-func AppendLogsResponseProto(b []byte, rejected int64, msg string) []byte {
+// AppendResponseProto appends a protobuf Export{Logs,Trace,Metrics}ServiceResponse
+// to b: the three share one wire format. partial_success (field 1:
+// rejected_log_records, rejected_spans or rejected_data_points = 1,
+// error_message = 2) is left out when rejected is 0 and msg is empty, as OTLP
+// asks for full success; a message with nothing rejected is a warning and is sent.
+func AppendResponseProto(b []byte, rejected int64, msg string) []byte {
 	if rejected == 0 && msg == "" {
 		return b
 	}
@@ -44,16 +45,20 @@ func AppendLogsResponseProto(b []byte, rejected int64, msg string) []byte {
 	return b
 }
 
-// AppendLogsResponseJSON appends an ExportLogsServiceResponse in OTLP/JSON to
-// b: {} on full success, else
-// {"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"..."}}.
-func AppendLogsResponseJSON(b []byte, rejected int64, msg string) []byte {
+// AppendResponseJSON appends an Export*ServiceResponse in OTLP/JSON to b:
+// {} on full success, else
+// {"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"..."}}, where
+// rejectedField names the signal's count (RejectedLogRecords, RejectedSpans,
+// RejectedDataPoints).
+func AppendResponseJSON(b []byte, rejectedField string, rejected int64, msg string) []byte {
 	if rejected == 0 && msg == "" {
 		return append(b, "{}"...)
 	}
 	b = append(b, `{"partialSuccess":{`...)
 	if rejected != 0 {
-		b = append(b, `"rejectedLogRecords":"`...)
+		b = append(b, '"')
+		b = append(b, rejectedField...)
+		b = append(b, `":"`...)
 		b = strconv.AppendInt(b, rejected, 10)
 		b = append(b, '"')
 		if msg != "" {
@@ -67,6 +72,13 @@ func AppendLogsResponseJSON(b []byte, rejected int64, msg string) []byte {
 	}
 	return append(b, "}}"...)
 }
+
+// The JSON names of the partial_success counts.
+const (
+	RejectedLogRecords = "rejectedLogRecords"
+	RejectedSpans      = "rejectedSpans"
+	RejectedDataPoints = "rejectedDataPoints"
+)
 
 // AppendStatusProto appends a protobuf google.rpc.Status (code = 1,
 // message = 2; no details) to b.

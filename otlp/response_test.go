@@ -44,7 +44,7 @@ func TestLogsResponseOracle(t *testing.T) {
 	for _, c := range responseCases {
 		want := officialLogsResponse(c.rejected, c.msg)
 
-		pb := otlp.AppendLogsResponseProto([]byte("prefix"), c.rejected, c.msg)
+		pb := otlp.AppendResponseProto([]byte("prefix"), c.rejected, c.msg)
 		if !strings.HasPrefix(string(pb), "prefix") {
 			t.Fatalf("%q: AppendLogsResponseProto dropped what b held", c.msg)
 		}
@@ -64,7 +64,7 @@ func TestLogsResponseOracle(t *testing.T) {
 			t.Errorf("%d %q: protobuf %x, the official encoder writes %x", c.rejected, c.msg, pb, wantBytes)
 		}
 
-		js := otlp.AppendLogsResponseJSON(nil, c.rejected, c.msg)
+		js := otlp.AppendResponseJSON(nil, otlp.RejectedLogRecords, c.rejected, c.msg)
 		got = &collogspb.ExportLogsServiceResponse{}
 		if err := protojson.Unmarshal(js, got); err != nil {
 			t.Fatalf("%d %q: protojson.Unmarshal(%s): %v", c.rejected, c.msg, js, err)
@@ -87,11 +87,11 @@ func TestLogsResponseJSONShape(t *testing.T) {
 		{0, "warn", `{"partialSuccess":{"errorMessage":"warn"}}`},
 		{1, "a\"b\\c\nd\x01", `{"partialSuccess":{"rejectedLogRecords":"1","errorMessage":"a\"b\\c\nd\u0001"}}`},
 	} {
-		if got := string(otlp.AppendLogsResponseJSON(nil, c.rejected, c.msg)); got != c.want {
-			t.Errorf("AppendLogsResponseJSON(%d, %q) = %s, want %s", c.rejected, c.msg, got, c.want)
+		if got := string(otlp.AppendResponseJSON(nil, otlp.RejectedLogRecords, c.rejected, c.msg)); got != c.want {
+			t.Errorf("AppendResponseJSON(%d, otlp.RejectedLogRecords, %q) = %s, want %s", c.rejected, c.msg, got, c.want)
 		}
 	}
-	if got := otlp.AppendLogsResponseProto(nil, 0, ""); len(got) != 0 {
+	if got := otlp.AppendResponseProto(nil, 0, ""); len(got) != 0 {
 		t.Errorf("full success: protobuf %x, want no bytes (partial_success unset)", got)
 	}
 }
@@ -145,11 +145,11 @@ func TestResponseRandomMessages(t *testing.T) {
 		rejected := r.Int64N(1000)
 		want := officialLogsResponse(rejected, msg)
 		got := &collogspb.ExportLogsServiceResponse{}
-		if err := protojson.Unmarshal(otlp.AppendLogsResponseJSON(nil, rejected, msg), got); err != nil || !proto.Equal(got, want) {
+		if err := protojson.Unmarshal(otlp.AppendResponseJSON(nil, otlp.RejectedLogRecords, rejected, msg), got); err != nil || !proto.Equal(got, want) {
 			t.Fatalf("JSON of %q: %v, %v; want %v", msg, err, got, want)
 		}
 		got = &collogspb.ExportLogsServiceResponse{}
-		if err := proto.Unmarshal(otlp.AppendLogsResponseProto(nil, rejected, msg), got); err != nil || !proto.Equal(got, want) {
+		if err := proto.Unmarshal(otlp.AppendResponseProto(nil, rejected, msg), got); err != nil || !proto.Equal(got, want) {
 			t.Fatalf("protobuf of %q: %v, %v; want %v", msg, err, got, want)
 		}
 		st := &spb.Status{}

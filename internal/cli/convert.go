@@ -17,14 +17,18 @@ import (
 	"github.com/otlp2parquet/otlp2parquet/storage/file"
 )
 
-const convertUsage = `Usage: otlp2parquet convert [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
+const convertUsage = `Usage: otlp2parquet convert [--signal auto|logs|traces|metrics] [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
 
-Converts files of OTLP logs into Parquet under DIR, partitioned as
-DIR/logs/{service}/year=YYYY/month=MM/day=DD/hour=HH/{uuid}-{timestamp}.parquet.
+Converts files of OTLP logs, traces or metrics into Parquet under DIR,
+partitioned as DIR/logs/{service}/year=YYYY/month=MM/day=DD/hour=HH/{uuid}-{timestamp}.parquet
+(traces/{service}/... and metrics/{type}/{service}/... for the others).
 
-A FILE holds one ExportLogsServiceRequest in protobuf or OTLP/JSON, or one
-request per line (JSON Lines, as the OpenTelemetry Collector's file exporter
-writes them); gzip-compressed files are read too. "-" reads standard input.
+A FILE holds one Export{Logs,Trace,Metrics}ServiceRequest in protobuf or
+OTLP/JSON, or one request per line (JSON Lines, as the OpenTelemetry
+Collector's file exporter writes them); gzip-compressed files are read too.
+"-" reads standard input. With --signal auto (the default) each file's
+signal is the one it decodes as: the three requests differ in their wire
+types, so a file decodes as one signal only.
 Each file is decoded whole before anything of it is written, so a bad file
 leaves nothing behind; the other files are still converted, and the exit
 status is 1.
@@ -39,6 +43,7 @@ func convert(args []string, stdout, stderr io.Writer) int {
 		fs.SetOutput(stdout)
 	}
 	format := fs.String("format", "auto", "input format: auto, protobuf, json or jsonl")
+	signal := fs.String("signal", "auto", "input signal: auto, logs, traces or metrics")
 	out := fs.String("out", "./data", "output directory")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), convertUsage)
@@ -65,6 +70,16 @@ func convert(args []string, stdout, stderr io.Writer) int {
 		}
 		fixed = &f
 	}
+	var signals []ingest.Signal
+	for _, sig := range ingest.Signals {
+		if sig.Supported() && (*signal == "auto" || *signal == sig.String()) {
+			signals = append(signals, sig)
+		}
+	}
+	if len(signals) == 0 {
+		fmt.Fprintf(stderr, "otlp2parquet convert: --signal %q: want auto, logs, traces or metrics (supported: %s)\n", *signal, names(supported()))
+		return 2
+	}
 	bucket, err := file.New(*out)
 	if err != nil {
 		fmt.Fprintf(stderr, "otlp2parquet convert: --out %s: %v\n", *out, err)
@@ -74,7 +89,7 @@ func convert(args []string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	failed, records, objects := 0, 0, 0
 	for _, name := range files {
-		res, f, err := convertFile(ctx, p, name, fixed)
+		res, sig, f, err := convertFile(ctx, p, name, signals, fixed)
 		if err != nil {
 			fmt.Fprintf(stderr, "otlp2parquet convert: %s: %v\n", name, err)
 			failed++
@@ -83,11 +98,11 @@ func convert(args []string, stdout, stderr io.Writer) int {
 		if res.Rejected > 0 {
 			fmt.Fprintf(stderr, "otlp2parquet convert: %s: %s\n", name, res.Message)
 		}
-		fmt.Fprintf(stdout, "%s: %s, %d records, %d files\n", name, f, res.Records, len(res.Objects))
+		fmt.Fprintf(stdout, "%s: %s %s, %d %s, %d files\n", name, sig, f, res.Records, sig.Items(), len(res.Objects))
 		records += res.Records
 		objects += len(res.Objects)
 	}
-	fmt.Fprintf(stdout, "converted %d of %d files: %d records in %d Parquet files under %s\n",
+	fmt.Fprintf(stdout, "converted %d of %d files: %d items in %d Parquet files under %s\n",
 		len(files)-failed, len(files), records, objects, bucket.Root())
 	if failed > 0 {
 		return 1
@@ -115,7 +130,25 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func convertFile(ctx context.Context, p *ingest.Pipeline, name string, fixed *ingest.Format) (ingest.Result, ingest.Format, error) {
+func supported() []ingest.Signal {
+	var out []ingest.Signal
+	for _, sig := range ingest.Signals {
+		if sig.Supported() {
+			out = append(out, sig)
+		}
+	}
+	return out
+}
+
+func names(sigs []ingest.Signal) string {
+	s := make([]string, len(sigs))
+	for i, sig := range sigs {
+		s[i] = sig.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func convertFile(ctx context.Context, p *ingest.Pipeline, name string, signals []ingest.Signal, fixed *ingest.Format) (ingest.Result, ingest.Signal, ingest.Format, error) {
 	var data []byte
 	var err error
 	if name == "-" {
@@ -124,58 +157,70 @@ func convertFile(ctx context.Context, p *ingest.Pipeline, name string, fixed *in
 		data, err = os.ReadFile(name)
 	}
 	if err != nil {
-		return ingest.Result{}, 0, err
+		return ingest.Result{}, 0, 0, err
 	}
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return ingest.Result{}, 0, fmt.Errorf("gzip: %w", err)
+			return ingest.Result{}, 0, 0, fmt.Errorf("gzip: %w", err)
 		}
 		if data, err = io.ReadAll(zr); err != nil {
-			return ingest.Result{}, 0, fmt.Errorf("gzip: %w", err)
+			return ingest.Result{}, 0, 0, fmt.Errorf("gzip: %w", err)
 		}
 		name = strings.TrimSuffix(name, ".gz")
 	}
-	f := ingest.Protobuf
-	if fixed != nil {
-		f = *fixed
-	} else if f, err = detect(name, data); err != nil {
-		return ingest.Result{}, 0, err
+	sig, f, err := detect(name, data, signals, fixed)
+	if err != nil {
+		return ingest.Result{}, 0, 0, err
 	}
-	res, err := p.ExportLogs(ctx, data, f)
-	return res, f, err
+	res, err := p.Export(ctx, sig, data, f)
+	return res, sig, f, err
 }
 
-// detect picks the format from the file name, or else from the content:
-// text starting with "{" is OTLP/JSON, or JSON Lines when it holds more than
-// one request; anything else is protobuf.
-func detect(name string, data []byte) (ingest.Format, error) {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".pb", ".binpb", ".proto", ".protobuf":
-		return ingest.Protobuf, nil
-	case ".jsonl", ".ndjson":
-		return ingest.JSONLines, nil
+// detect picks the signal and format. The format comes from fixed, the
+// file name, or else the content: text starting with "{" is OTLP/JSON, or
+// JSON Lines when it holds more than one request; anything else is
+// protobuf. The signal is the first of signals the data decodes as; when
+// it decodes as none, the error says why for each.
+func detect(name string, data []byte, signals []ingest.Signal, fixed *ingest.Format) (ingest.Signal, ingest.Format, error) {
+	var formats []ingest.Format
+	switch ext := strings.ToLower(filepath.Ext(name)); {
+	case fixed != nil:
+		formats = []ingest.Format{*fixed}
+	case ext == ".pb" || ext == ".binpb" || ext == ".proto" || ext == ".protobuf":
+		formats = []ingest.Format{ingest.Protobuf}
+	case ext == ".jsonl" || ext == ".ndjson":
+		formats = []ingest.Format{ingest.JSONLines}
+	default:
+		trimmed := bytes.TrimLeft(data, " \t\r\n")
+		if ext != ".json" && (len(trimmed) == 0 || trimmed[0] != '{') {
+			formats = []ingest.Format{ingest.Protobuf}
+		} else {
+			formats = []ingest.Format{ingest.JSON, ingest.JSONLines}
+		}
 	}
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	isJSONName := strings.EqualFold(filepath.Ext(name), ".json")
-	if !isJSONName && (len(trimmed) == 0 || trimmed[0] != '{') {
-		return ingest.Protobuf, nil
+	var b ingest.Batch
+	var errs []error
+	for _, sig := range signals {
+		var sigErr error
+		for _, f := range formats {
+			b.Reset()
+			err := b.Decode(sig, data, f, 0)
+			if err == nil {
+				return sig, f, nil
+			}
+			// A JSON Lines file whose first line is fine is a JSON Lines file with a bad later line.
+			var e *otlp.Error
+			if f == ingest.JSONLines && errors.As(err, &e) && e.Line > 1 {
+				sigErr = err
+			} else if sigErr == nil {
+				sigErr = err
+			}
+		}
+		if len(signals) == 1 {
+			return 0, 0, sigErr
+		}
+		errs = append(errs, fmt.Errorf("as %s: %w", sig, sigErr))
 	}
-	var d otlp.Decoder
-	var l otlp.Logs
-	jsonErr := d.DecodeLogsJSON(&l, data)
-	if jsonErr == nil {
-		return ingest.JSON, nil
-	}
-	l.Reset()
-	linesErr := d.DecodeLogsJSONLines(&l, data)
-	if linesErr == nil {
-		return ingest.JSONLines, nil
-	}
-	// A JSON Lines file whose first line is fine is a JSON Lines file with a bad later line.
-	var e *otlp.Error
-	if errors.As(linesErr, &e) && e.Line > 1 {
-		return 0, linesErr
-	}
-	return 0, jsonErr
+	return 0, 0, fmt.Errorf("not an OTLP request of any signal: %w", errors.Join(errs...))
 }

@@ -107,7 +107,7 @@ func TestConvertEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	for _, want := range []string{"a.bin: protobuf, 200 records", "b.json: json, 100 records", "c.data: jsonl, 30 records", "d.pb.gz: protobuf, 20 records", "converted 4 of 4 files: 350 records"} {
+	for _, want := range []string{"a.bin: logs protobuf, 200 log records", "b.json: logs json, 100 log records", "c.data: logs jsonl, 30 log records", "d.pb.gz: logs protobuf, 20 log records", "converted 4 of 4 files: 350 items"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}

@@ -22,10 +22,10 @@ type metrics struct {
 
 	requests        *prometheus.CounterVec // by protocol and status code
 	receivedBytes   prometheus.Counter
-	receivedRecords prometheus.Counter
-	acceptedRecords prometheus.Counter
-	rejectedRecords *prometheus.CounterVec // partial success, by reason
-	failedRequests  *prometheus.CounterVec // by reason
+	receivedRecords *prometheus.CounterVec // by signal
+	acceptedRecords *prometheus.CounterVec // by signal
+	rejectedRecords *prometheus.CounterVec // partial success, by signal and reason
+	failedRequests  *prometheus.CounterVec // by signal and reason
 	objects         prometheus.Counter     // write-through
 	objectBytes     prometheus.Counter     // write-through
 	flushes         *prometheus.CounterVec
@@ -43,18 +43,18 @@ func newMetrics() *metrics {
 	m.receivedBytes = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "otlp2parquet_received_bytes_total", Help: "Bytes of request bodies (decompressed) handed to the pipeline.",
 	})
-	m.receivedRecords = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "otlp2parquet_received_records_total", Help: "Log records in requests that decoded.",
-	})
-	m.acceptedRecords = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "otlp2parquet_accepted_records_total", Help: "Log records acknowledged to clients (stored, or in the write-ahead log).",
-	})
+	m.receivedRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "otlp2parquet_received_records_total", Help: "Items (log records, spans, data points) in requests that decoded, by signal.",
+	}, []string{"signal"})
+	m.acceptedRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "otlp2parquet_accepted_records_total", Help: "Items acknowledged to clients (stored, or in the write-ahead log), by signal.",
+	}, []string{"signal"})
 	m.rejectedRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "otlp2parquet_rejected_records_total", Help: "Log records refused inside requests that were otherwise accepted (partial success), by reason.",
-	}, []string{"reason"})
+		Name: "otlp2parquet_rejected_records_total", Help: "Items refused inside requests that were otherwise accepted (partial success), by signal and reason.",
+	}, []string{"signal", "reason"})
 	m.failedRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "otlp2parquet_failed_requests_total", Help: "Requests refused by the pipeline, by reason: bad_data, too_large, overloaded, storage, canceled, deadline.",
-	}, []string{"reason"})
+		Name: "otlp2parquet_failed_requests_total", Help: "Requests refused by the pipeline, by signal and reason: bad_data, too_large, overloaded, storage, canceled, deadline.",
+	}, []string{"signal", "reason"})
 	m.objects = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "otlp2parquet_objects_written_total", Help: "Parquet objects stored.",
 	})
@@ -90,12 +90,12 @@ func (m *metrics) batching(b *buffer.Buffer) {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(b.Stats())) })
 	}
 	m.reg.MustRegister(
-		gauge("otlp2parquet_buffered_records", "Acknowledged log records not yet stored.", func(s buffer.Stats) int64 { return s.BufferedRecords }),
+		gauge("otlp2parquet_buffered_records", "Acknowledged items (log records, spans, data points) not yet stored.", func(s buffer.Stats) int64 { return s.BufferedRecords }),
 		gauge("otlp2parquet_wal_bytes", "Bytes of the write-ahead log not yet stored (the open segment included).", func(s buffer.Stats) int64 { return s.LogBytes }),
 		gauge("otlp2parquet_pending_batches", "Sealed batches waiting to be stored.", func(s buffer.Stats) int64 { return s.PendingBatches }),
 		counter("otlp2parquet_objects_written_total", "Parquet objects stored.", func(s buffer.Stats) int64 { return s.ObjectsWritten }),
 		counter("otlp2parquet_object_bytes_written_total", "Bytes of Parquet objects stored.", func(s buffer.Stats) int64 { return s.BytesWritten }),
-		counter("otlp2parquet_stored_records_total", "Log records stored in Parquet objects.", func(s buffer.Stats) int64 { return s.RecordsWritten }),
+		counter("otlp2parquet_stored_records_total", "Items stored in Parquet objects.", func(s buffer.Stats) int64 { return s.RecordsWritten }),
 		counter("otlp2parquet_storage_errors_total", "Failed attempts to store a batch.", func(s buffer.Stats) int64 { return s.StorageErrors }),
 		counter("otlp2parquet_replayed_batches_total", "Batches found in the write-ahead log at start and stored.", func(s buffer.Stats) int64 { return s.Replayed }),
 	)
@@ -114,24 +114,25 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// exporter counts what passes through an ingest.LogsExporter.
+// exporter counts what passes through an ingest.Exporter.
 type exporter struct {
-	next      ingest.LogsExporter
+	next      ingest.Exporter
 	m         *metrics
 	countObjs bool
 }
 
-func (e exporter) ExportLogs(ctx context.Context, body []byte, f ingest.Format) (ingest.Result, error) {
+func (e exporter) Export(ctx context.Context, sig ingest.Signal, body []byte, f ingest.Format) (ingest.Result, error) {
 	e.m.receivedBytes.Add(float64(len(body)))
-	res, err := e.next.ExportLogs(ctx, body, f)
+	res, err := e.next.Export(ctx, sig, body, f)
+	name := sig.String()
 	if err != nil {
-		e.m.failedRequests.WithLabelValues(reason(err)).Inc()
+		e.m.failedRequests.WithLabelValues(name, reason(err)).Inc()
 		return res, err
 	}
-	e.m.receivedRecords.Add(float64(res.Records + res.Rejected))
-	e.m.acceptedRecords.Add(float64(res.Records))
+	e.m.receivedRecords.WithLabelValues(name).Add(float64(res.Records + res.Rejected))
+	e.m.acceptedRecords.WithLabelValues(name).Add(float64(res.Records))
 	if res.Rejected > 0 {
-		e.m.rejectedRecords.WithLabelValues("invalid_timestamp").Add(float64(res.Rejected))
+		e.m.rejectedRecords.WithLabelValues(name, "invalid_timestamp").Add(float64(res.Rejected))
 	}
 	if e.countObjs {
 		for _, o := range res.Objects {
@@ -142,7 +143,7 @@ func (e exporter) ExportLogs(ctx context.Context, body []byte, f ingest.Format) 
 	return res, nil
 }
 
-// reason names an ExportLogs failure for metrics.
+// reason names an Export failure for metrics.
 func reason(err error) string {
 	switch {
 	case ingest.IsBadData(err):

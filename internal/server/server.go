@@ -48,7 +48,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, bucket: bucket}
 	m := newMetrics()
-	var p ingest.LogsExporter
+	var p ingest.Exporter
 	if cfg.Batch {
 		s.buffer, err = buffer.Open(cfg.WALPath(), bucket, buffer.Options{
 			MaxRows:     cfg.BatchMaxRows,

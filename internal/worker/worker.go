@@ -157,14 +157,14 @@ func (h *Handler) serve(ctx context.Context, req Request) (rep *exchange.Reply, 
 	if len(buf) >= collectAbove {
 		runtime.GC() // see MemoryLimit
 	}
-	res, err := h.p.ExportLogs(ctx, buf, adm.Format.Ingest())
+	res, err := h.p.Export(ctx, adm.Signal, buf, adm.Format.Ingest())
 	if err != nil {
 		return exchange.Failure(adm.Format, err), len(buf), nil
 	}
 	for _, o := range res.Objects {
 		keys = append(keys, o.Key)
 	}
-	return exchange.Success(adm.Format, res), len(buf), keys
+	return exchange.Success(adm.Signal, adm.Format, res), len(buf), keys
 }
 
 func (h *Handler) readBody(ctx context.Context, req Request, enc exchange.Encoding) ([]byte, error) {

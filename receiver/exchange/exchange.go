@@ -12,7 +12,8 @@ import (
 	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
 )
 
-// LogsPath is the one path OTLP/HTTP logs are posted to.
+// LogsPath is the path OTLP/HTTP logs are posted to; traces and metrics
+// go to ingest.Traces.Path() and ingest.Metrics.Path().
 const LogsPath = "/v1/logs"
 
 // Content types of requests and responses.
@@ -130,6 +131,7 @@ type Request struct {
 
 // Admission is a request taken on: how to read its body and decode it.
 type Admission struct {
+	Signal   ingest.Signal
 	Format   Format
 	Encoding Encoding
 }
@@ -139,15 +141,16 @@ type Admission struct {
 // It returns the reply to send instead when the request is refused.
 func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 	f := ParseContentType(req.ContentType)
-	switch req.Path {
-	case LogsPath:
-	case "/v1/traces", "/v1/metrics":
-		return Admission{}, refused(f, 404, fmt.Sprintf("%s: only logs are supported yet (POST %s)", req.Path, LogsPath))
-	default:
-		return Admission{}, refused(f, 404, fmt.Sprintf("%s: not found; OTLP logs go to POST %s", req.Path, LogsPath))
+	sig, ok := ingest.SignalForPath(req.Path)
+	if !ok {
+		return Admission{}, refused(f, 404, req.Path+": not found; OTLP data goes to POST "+
+			ingest.Logs.Path()+", "+ingest.Traces.Path()+" or "+ingest.Metrics.Path())
+	}
+	if !sig.Supported() {
+		return Admission{}, refused(f, 404, req.Path+": only logs are supported yet (POST "+LogsPath+")")
 	}
 	if req.Method != "POST" {
-		rep := refused(f, 405, fmt.Sprintf("method %s not allowed: POST OTLP logs to %s", req.Method, LogsPath))
+		rep := refused(f, 405, "method "+req.Method+" not allowed: POST OTLP "+sig.String()+" to "+req.Path)
 		rep.Header = append(rep.Header, Header{"Allow", "POST"})
 		return Admission{}, rep
 	}
@@ -167,7 +170,7 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 	if enc == Identity && req.ContentLength > r.max {
 		return Admission{}, Failure(f, fmt.Errorf("body of %d bytes is over the limit of %d bytes: %w", req.ContentLength, r.max, ingest.ErrTooLarge))
 	}
-	return Admission{Format: f, Encoding: enc}, nil
+	return Admission{Signal: sig, Format: f, Encoding: enc}, nil
 }
 
 func (r *Receiver) parseEncoding(v string) (Encoding, error) {
@@ -260,14 +263,14 @@ func (r *Reply) Level() int {
 	return LevelWarn
 }
 
-// Success is the answer to a request whose data is stored: an
-// ExportLogsServiceResponse, with partial_success when records were rejected.
-func Success(f Format, res ingest.Result) *Reply {
+// Success is the answer to a request of signal s whose data is stored: an
+// Export*ServiceResponse, with partial_success when items were rejected.
+func Success(s ingest.Signal, f Format, res ingest.Result) *Reply {
 	var body []byte
 	if f == JSON {
-		body = otlp.AppendLogsResponseJSON(nil, int64(res.Rejected), res.Message)
+		body = otlp.AppendResponseJSON(nil, s.RejectedField(), int64(res.Rejected), res.Message)
 	} else {
-		body = otlp.AppendLogsResponseProto(nil, int64(res.Rejected), res.Message)
+		body = otlp.AppendResponseProto(nil, int64(res.Rejected), res.Message)
 	}
 	return &Reply{Status: 200, Header: []Header{{"Content-Type", f.ContentType()}}, Body: body,
 		Kind: Stored, Rejected: res.Rejected, Message: res.Message}

@@ -67,7 +67,7 @@ func TestAdmit(t *testing.T) {
 }
 
 func TestReplies(t *testing.T) {
-	rep := exchange.Success(exchange.JSON, ingest.Result{Rejected: 2, Message: "two too old"})
+	rep := exchange.Success(ingest.Logs, exchange.JSON, ingest.Result{Rejected: 2, Message: "two too old"})
 	if rep.Status != 200 || rep.ContentType() != "application/json" || string(rep.Body) != `{"partialSuccess":{"rejectedLogRecords":"2","errorMessage":"two too old"}}` {
 		t.Errorf("Success = %d %s %s", rep.Status, rep.ContentType(), rep.Body)
 	}

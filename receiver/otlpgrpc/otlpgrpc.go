@@ -1,4 +1,4 @@
-// Package otlpgrpc is the OTLP/gRPC receiver: opentelemetry.proto.collector.logs.v1.LogsService/Export into an ingest.LogsExporter.
+// Package otlpgrpc is the OTLP/gRPC receiver: the Export methods of the OTLP logs, trace and metrics services into an ingest.Exporter.
 package otlpgrpc
 
 import (
@@ -48,12 +48,13 @@ type Options struct {
 	ServerOptions []grpc.ServerOption
 }
 
-// ServiceName is the OTLP logs service.
+// ServiceName is the OTLP logs service; TraceService and MetricsService
+// are registered beside it (ingest.Signal.GRPCService).
 const ServiceName = "opentelemetry.proto.collector.logs.v1.LogsService"
 
-// NewServer returns a gRPC server with the OTLP logs service registered. The
-// caller runs it (Serve) and stops it (GracefulStop).
-func NewServer(p ingest.LogsExporter, opts Options) *grpc.Server {
+// NewServer returns a gRPC server with the OTLP services of every supported
+// signal registered. The caller runs it (Serve) and stops it (GracefulStop).
+func NewServer(p ingest.Exporter, opts Options) *grpc.Server {
 	if opts.MaxRecvMsgSize <= 0 {
 		opts.MaxRecvMsgSize = DefaultMaxRecvMsgSize
 	}
@@ -66,7 +67,7 @@ func NewServer(p ingest.LogsExporter, opts Options) *grpc.Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &logsServer{
+	s := &server{
 		p:        p,
 		token:    admission.NewToken(opts.AuthToken),
 		inflight: admission.NewLimiter(opts.MaxInFlightBytes),
@@ -78,55 +79,61 @@ func NewServer(p ingest.LogsExporter, opts Options) *grpc.Server {
 		grpc.ChainUnaryInterceptor(s.authenticate),
 	}
 	srv := grpc.NewServer(append(sopts, opts.ServerOptions...)...)
-	srv.RegisterService(&serviceDesc, s)
+	for _, sig := range ingest.Signals {
+		if sig.Supported() {
+			srv.RegisterService(serviceDesc(sig), s)
+		}
+	}
 	return srv
 }
 
-// serviceDesc is what protoc-gen-go-grpc would generate for LogsService,
-// with our raw message type in place of the generated ones.
-var serviceDesc = grpc.ServiceDesc{
-	ServiceName: ServiceName,
-	HandlerType: (*exporter)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "Export",
-		Handler:    exportHandler,
-	}},
-	Metadata: "opentelemetry/proto/collector/logs/v1/logs_service.proto",
+var protoFiles = [...]string{
+	ingest.Logs:    "opentelemetry/proto/collector/logs/v1/logs_service.proto",
+	ingest.Traces:  "opentelemetry/proto/collector/trace/v1/trace_service.proto",
+	ingest.Metrics: "opentelemetry/proto/collector/metrics/v1/metrics_service.proto",
 }
 
-type exporter interface {
-	export(ctx context.Context, req *rawMessage, dec func(any) error) (*rawMessage, error)
-}
-
-var exportInfo = &grpc.UnaryServerInfo{FullMethod: "/" + ServiceName + "/Export"}
-
-// exportHandler runs the interceptors before it reads the message (generated
+// serviceDesc is what protoc-gen-go-grpc would generate for the signal's
+// service, with our raw message type in place of the generated ones.
+//
+// Its handler runs the interceptors before it reads the message (generated
 // handlers read it first), so that a call without the token, or one arriving
 // while the server is full, is refused before its message is decompressed.
 // The request the interceptors see is therefore still empty.
-func exportHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
-	s := srv.(exporter)
-	req := new(rawMessage)
-	handle := func(ctx context.Context, r any) (any, error) {
-		return s.export(ctx, r.(*rawMessage), dec)
+func serviceDesc(sig ingest.Signal) *grpc.ServiceDesc {
+	info := &grpc.UnaryServerInfo{FullMethod: exportMethod(sig)}
+	handler := func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+		s := srv.(*server)
+		req := new(rawMessage)
+		handle := func(ctx context.Context, r any) (any, error) {
+			return s.export(ctx, sig, r.(*rawMessage), dec)
+		}
+		if interceptor == nil {
+			return handle(ctx, req)
+		}
+		return interceptor(ctx, req, info, handle)
 	}
-	if interceptor == nil {
-		return handle(ctx, req)
+	return &grpc.ServiceDesc{
+		ServiceName: sig.GRPCService(),
+		HandlerType: (*any)(nil),
+		Methods:     []grpc.MethodDesc{{MethodName: "Export", Handler: handler}},
+		Metadata:    protoFiles[sig],
 	}
-	return interceptor(ctx, req, exportInfo, handle)
 }
 
-type logsServer struct {
-	p        ingest.LogsExporter
+func exportMethod(sig ingest.Signal) string { return "/" + sig.GRPCService() + "/Export" }
+
+type server struct {
+	p        ingest.Exporter
 	token    admission.Token
 	inflight *admission.Limiter
 	log      *slog.Logger
 	bufs     sync.Pool // *[]byte
 }
 
-// authenticate checks the bearer token of calls to the logs service.
-func (s *logsServer) authenticate(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if info.FullMethod != exportInfo.FullMethod || !s.token.Enabled() {
+// authenticate checks the bearer token of calls to the export methods.
+func (s *server) authenticate(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if !s.token.Enabled() || !isExport(info.FullMethod) {
 		return handler(ctx, req)
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -138,8 +145,17 @@ func (s *logsServer) authenticate(ctx context.Context, req any, info *grpc.Unary
 	return nil, s.fail(ctx, fmt.Errorf("%w: missing or wrong bearer token in the authorization metadata", ingest.ErrUnauthenticated))
 }
 
+func isExport(method string) bool {
+	for _, sig := range ingest.Signals {
+		if method == exportMethod(sig) {
+			return true
+		}
+	}
+	return false
+}
+
 // export reads the message with dec and stores it.
-func (s *logsServer) export(ctx context.Context, m *rawMessage, dec func(any) error) (*rawMessage, error) {
+func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, dec func(any) error) (*rawMessage, error) {
 	if s.inflight.Full() {
 		return nil, s.fail(ctx, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
 	}
@@ -172,7 +188,7 @@ func (s *logsServer) export(ctx context.Context, m *rawMessage, dec func(any) er
 			s.bufs.Put(bp)
 		}()
 	}
-	res, err := s.p.ExportLogs(ctx, body, ingest.Protobuf)
+	res, err := s.p.Export(ctx, sig, body, ingest.Protobuf)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -180,11 +196,11 @@ func (s *logsServer) export(ctx context.Context, m *rawMessage, dec func(any) er
 		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: partial success",
 			slog.Int("rejected", res.Rejected), slog.String("reason", res.Message))
 	}
-	return &rawMessage{out: otlp.AppendLogsResponseProto(nil, int64(res.Rejected), res.Message)}, nil
+	return &rawMessage{out: otlp.AppendResponseProto(nil, int64(res.Rejected), res.Message)}, nil
 }
 
 // fail logs err and returns it as the gRPC status ingest.Classify gives it.
-func (s *logsServer) fail(ctx context.Context, err error) error {
+func (s *server) fail(ctx context.Context, err error) error {
 	o := ingest.Classify(err)
 	level := slog.LevelWarn
 	switch {

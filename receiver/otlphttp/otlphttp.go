@@ -1,4 +1,4 @@
-// Package otlphttp is the OTLP/HTTP receiver: POST /v1/logs in protobuf or JSON, gzip or zstd, into an ingest.LogsExporter.
+// Package otlphttp is the OTLP/HTTP receiver: POST /v1/logs in protobuf or JSON, gzip or zstd, into an ingest.Exporter.
 package otlphttp
 
 import (
@@ -50,7 +50,7 @@ type Options struct {
 }
 
 type handler struct {
-	p        ingest.LogsExporter
+	p        ingest.Exporter
 	ex       *exchange.Receiver
 	max      int64
 	inflight *admission.Limiter
@@ -61,9 +61,9 @@ type handler struct {
 	zstd sync.Pool // *zstd.Decoder
 }
 
-// New returns the OTLP/HTTP handler. It serves POST /v1/logs; /v1/traces
-// and /v1/metrics answer 404 until they are supported.
-func New(p ingest.LogsExporter, opts Options) http.Handler {
+// New returns the OTLP/HTTP handler. It serves POST /v1/logs, /v1/traces
+// and /v1/metrics (the ones ingest supports; the others answer 404).
+func New(p ingest.Exporter, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -129,12 +129,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, r, exchange.Failure(adm.Format, err))
 		return
 	}
-	res, err := h.p.ExportLogs(r.Context(), body, adm.Format.Ingest())
+	res, err := h.p.Export(r.Context(), adm.Signal, body, adm.Format.Ingest())
 	if err != nil {
 		h.reply(w, r, exchange.Failure(adm.Format, err))
 		return
 	}
-	h.reply(w, r, exchange.Success(adm.Format, res))
+	h.reply(w, r, exchange.Success(adm.Signal, adm.Format, res))
 }
 
 // readBody reads the body, decompressed, into buf (exchange.BodyReader

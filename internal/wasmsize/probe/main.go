@@ -24,7 +24,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	res, err := ingest.New(memory.New(), ingest.Options{}).ExportLogs(context.Background(), body, f)
+	res, err := ingest.New(memory.New(), ingest.Options{}).Export(context.Background(), ingest.Logs, body, f)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
