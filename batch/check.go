@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -26,8 +25,7 @@ func RejectedTimes(l *otlp.Logs) (rejected int, reason string) {
 					if ts <= math.MaxInt64 {
 						field, v = "observed_time_unix_nano", observed
 					}
-					reason = fmt.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
-						ri, si-rl.Scopes.Start, i-sl.Records.Start, field, v)
+					reason = pastReason("resource_logs", ri, "scope_logs", int(si-rl.Scopes.Start), "log_records", int(i-sl.Records.Start), field, v)
 				}
 				rejected++
 			}

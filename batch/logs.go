@@ -2,9 +2,9 @@
 package batch
 
 import (
-	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -84,16 +84,20 @@ type stringMap struct {
 // add appends one row's map of the parallel keys and vals. It fills the
 // levels in bulk rather than appending slot by slot: maps are most of the
 // slots of a row.
-func (m *stringMap) add(keys, vals []string) {
+func (m *stringMap) add(keys, vals []string) { m.addAt(keys, vals, 0, 0) }
+
+// addAt appends a map that lies depth levels of definition deep (1 inside
+// the elements of a list), starting with repetition level rep.
+func (m *stringMap) addAt(keys, vals []string, rep, depth uint8) {
 	if len(keys) == 0 {
-		m.rep = append(m.rep, 0)
-		m.keyDef = append(m.keyDef, 0)
-		m.valDef = append(m.valDef, 0)
+		m.rep = append(m.rep, rep)
+		m.keyDef = append(m.keyDef, depth)
+		m.valDef = append(m.valDef, depth)
 		return
 	}
-	m.rep = appendLevels(m.rep, 0, 1, len(keys))
-	m.keyDef = appendLevels(m.keyDef, 1, 1, len(keys))
-	m.valDef = appendLevels(m.valDef, 2, 2, len(keys))
+	m.rep = appendLevels(m.rep, rep, depth+1, len(keys))
+	m.keyDef = appendLevels(m.keyDef, depth+1, depth+1, len(keys))
+	m.valDef = appendLevels(m.valDef, depth+2, depth+2, len(keys))
 	m.keys = append(m.keys, keys...)
 	m.vals = append(m.vals, vals...)
 }
@@ -186,10 +190,14 @@ type Result struct {
 // Builder splits decoded logs into partitions and fills their columns. Keep
 // one to reuse its memory; it is not safe for concurrent use.
 type Builder struct {
-	conv  converter
-	parts []*Logs // all allocated partitions; the first n are in use
-	n     int
-	index map[partKey]int
+	attrConv
+	parts[Logs]
+}
+
+// attrConv converts the attributes of a request: what every signal's
+// builder shares.
+type attrConv struct {
+	conv converter
 	// keys and vals are the converted resource and scope attributes, parallel.
 	keys, vals []string
 	// recKeys and recVals are the current record's converted attributes;
@@ -198,6 +206,53 @@ type Builder struct {
 	last             map[string]int // appendKVsLong's index of each key's last position
 	res              []resourceInfo
 	scopes           []scopeInfo
+}
+
+// parts is the partitions of one Build: all allocated, the first n in use.
+type parts[P any] struct {
+	parts []*P
+	n     int
+	index map[partKey]int
+}
+
+// get returns the partition of k, and whether it is new (then the caller
+// sets its identity).
+func (ps *parts[P]) get(k partKey) (*P, bool) {
+	if i, ok := ps.index[k]; ok {
+		return ps.parts[i], false
+	}
+	if ps.index == nil {
+		ps.index = make(map[partKey]int)
+	}
+	if ps.n == len(ps.parts) {
+		ps.parts = append(ps.parts, new(P))
+	}
+	p := ps.parts[ps.n]
+	ps.index[k] = ps.n
+	ps.n++
+	return p, true
+}
+
+// reset readies b for the next request.
+func (b *attrConv) reset() {
+	b.keys, b.vals = b.keys[:0], b.vals[:0]
+	b.recKeys = b.recKeys[:0] // they point into the last request
+	b.conv.arena.reset()
+}
+
+// start converts the attributes of the request's resources and scopes.
+func (b *attrConv) start(c *otlp.Common, n int, resource func(int) (otlp.Resource, string), scopes int, scope func(int) otlp.Range) {
+	b.res = b.res[:0]
+	for i := range n {
+		r, url := resource(i)
+		b.res = append(b.res, b.resource(c, r, url))
+	}
+	b.scopes = b.scopes[:0]
+	for i := range scopes {
+		var sc scopeInfo
+		sc.keys, sc.vals = b.convert(c, scope(i))
+		b.scopes = append(b.scopes, sc)
+	}
 }
 
 type partKey struct {
@@ -221,14 +276,12 @@ type scopeInfo struct {
 
 // Reset drops the partitions of the last Build. Their memory is reused.
 func (b *Builder) Reset() {
-	for _, p := range b.parts[:b.n] {
+	for _, p := range b.parts.parts[:b.n] {
 		p.reset()
 	}
 	b.n = 0
 	clear(b.index)
-	b.keys, b.vals = b.keys[:0], b.vals[:0]
-	b.recKeys = b.recKeys[:0] // they point into the last request
-	b.conv.arena.reset()
+	b.attrConv.reset()
 }
 
 // Build fills partitions from l. now is the receive time: records with
@@ -238,21 +291,10 @@ func (b *Builder) Reset() {
 // It resets b first; the returned partitions are valid until the next Build or Reset.
 func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 	b.Reset()
-	if b.index == nil {
-		b.index = make(map[partKey]int)
-	}
 	var res Result
 	nowNanos := now.UnixNano()
-	b.res = b.res[:0]
-	for _, rl := range l.Resources {
-		b.res = append(b.res, b.resource(l, rl))
-	}
-	b.scopes = b.scopes[:0]
-	for _, sl := range l.Scopes {
-		var sc scopeInfo
-		sc.keys, sc.vals = b.convert(&l.Common, sl.Attributes)
-		b.scopes = append(b.scopes, sc)
-	}
+	b.start(&l.Common, len(l.Resources), func(i int) (otlp.Resource, string) { return l.Resources[i].Resource, l.Resources[i].SchemaURL },
+		len(l.Scopes), func(i int) otlp.Range { return l.Scopes[i].Attributes })
 
 	for rIndex := range l.Resources {
 		rl := &l.Resources[rIndex]
@@ -270,8 +312,7 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 						if ts <= math.MaxInt64 {
 							field, v = "observed_time_unix_nano", observed
 						}
-						res.Reason = fmt.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
-							rIndex, si-rl.Scopes.Start, i-sl.Records.Start, field, v)
+						res.Reason = pastReason("resource_logs", rIndex, "scope_logs", int(si-rl.Scopes.Start), "log_records", int(i-sl.Records.Start), field, v)
 					}
 					res.Rejected++
 					continue
@@ -292,28 +333,28 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 			}
 		}
 	}
-	res.Partitions = b.parts[:b.n]
+	res.Partitions = b.parts.parts[:b.n]
 	return res
 }
 
 func (b *Builder) partition(service string, hour int64) *Logs {
-	k := partKey{service, hour}
-	if i, ok := b.index[k]; ok {
-		return b.parts[i]
+	p, isNew := b.get(partKey{service, hour})
+	if isNew {
+		p.Service, p.Hour, p.MinTimestamp = service, hour, math.MaxInt64
 	}
-	if b.n == len(b.parts) {
-		b.parts = append(b.parts, &Logs{})
-	}
-	p := b.parts[b.n]
-	p.Service, p.Hour, p.MinTimestamp = service, hour, math.MaxInt64
-	b.index[k] = b.n
-	b.n++
 	return p
 }
 
-func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
-	info := resourceInfo{service: UnknownService, schemaURL: rl.SchemaURL}
-	info.keys, info.vals = b.convert(&l.Common, rl.Attributes)
+// pastReason says why the first rejected item of a request, at
+// top[i].mid[j].item[k], was rejected: its time field is v.
+func pastReason(top string, i int, mid string, j int, item string, k int, field string, v uint64) string {
+	return top + "[" + strconv.Itoa(i) + "]." + mid + "[" + strconv.Itoa(j) + "]." + item + "[" + strconv.Itoa(k) +
+		"] (the first of them): " + field + " " + strconv.FormatUint(v, 10) + " is after the year 2262, past a signed 64-bit nanosecond timestamp"
+}
+
+func (b *attrConv) resource(c *otlp.Common, r otlp.Resource, schemaURL string) resourceInfo {
+	info := resourceInfo{service: UnknownService, schemaURL: schemaURL}
+	info.keys, info.vals = b.convert(c, r.Attributes)
 	for i, k := range info.keys {
 		switch k {
 		case attrServiceName:
@@ -329,7 +370,7 @@ func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
 
 // convert renders an attribute list as parallel keys and values that live
 // until the next Build.
-func (b *Builder) convert(l *otlp.Common, r otlp.Range) (keys, vals []string) {
+func (b *attrConv) convert(l *otlp.Common, r otlp.Range) (keys, vals []string) {
 	start := len(b.keys)
 	b.keys, b.vals = b.appendKVs(b.keys, b.vals, l, l.KeyValues[r.Start:r.End])
 	end := len(b.keys)
@@ -342,7 +383,7 @@ func (b *Builder) convert(l *otlp.Common, r otlp.Range) (keys, vals []string) {
 // record's key strings are used again. They are known to hold no duplicate,
 // which spares the duplicate check, and the encoder's dictionary recognizes
 // the very same strings by their address, without comparing bytes.
-func (b *Builder) recordAttrs(l *otlp.Common, kvs []otlp.KeyValue) (keys, vals []string) {
+func (b *attrConv) recordAttrs(l *otlp.Common, kvs []otlp.KeyValue) (keys, vals []string) {
 	b.recVals = b.recVals[:0]
 	if len(kvs) == len(b.recKeys) && sameKeys(kvs, b.recKeys) {
 		for i := range kvs {
@@ -371,7 +412,7 @@ func sameKeys(kvs []otlp.KeyValue, keys []string) bool {
 // appendKVs renders kvs as strings. When a key repeats (which OpenTelemetry
 // forbids), the last value is kept, as the Collector's pdata does, because
 // Parquet readers such as DuckDB reject maps with duplicate keys.
-func (b *Builder) appendKVs(keys, vals []string, l *otlp.Common, kvs []otlp.KeyValue) ([]string, []string) {
+func (b *attrConv) appendKVs(keys, vals []string, l *otlp.Common, kvs []otlp.KeyValue) ([]string, []string) {
 	if len(kvs) > 16 {
 		return b.appendKVsLong(keys, vals, l, kvs)
 	}
@@ -397,7 +438,7 @@ func hasLaterKey(kvs []otlp.KeyValue, i int) bool {
 
 // appendKVsLong is appendKVs for long lists, where comparing every pair
 // of keys would cost too much.
-func (b *Builder) appendKVsLong(keys, vals []string, l *otlp.Common, kvs []otlp.KeyValue) ([]string, []string) {
+func (b *attrConv) appendKVsLong(keys, vals []string, l *otlp.Common, kvs []otlp.KeyValue) ([]string, []string) {
 	if b.last == nil {
 		b.last = make(map[string]int, len(kvs))
 	}

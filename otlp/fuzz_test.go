@@ -236,6 +236,9 @@ func TestFuzzCorpus(t *testing.T) {
 	targets := map[string][][]byte{
 		"FuzzDecodeLogsProto": append(smallRandomRequests(3), protoSeeds()[8:14]...),
 		"FuzzDecodeLogsJSON":  jsonSeeds()[8:],
+		// Traces: random and realistic requests and the hand-made cases.
+		"FuzzDecodeTracesProto": tracesProtoSeeds(),
+		"FuzzDecodeTracesJSON":  tracesJSONSeeds(),
 	}
 	for name, seeds := range targets {
 		dir := filepath.Join("testdata", "fuzz", name)

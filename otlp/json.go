@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"math"
@@ -40,9 +41,8 @@ const maxSkipDepth = 10000
 // Empty input is an error: the empty request is "{}". On error l holds a
 // partial result: Reset it.
 func (d *Decoder) DecodeLogsJSON(l *Logs, b []byte) error {
-	d.startJSON(l, "json")
-	defer d.endJSON()
-	return d.jsonDocument(b, 0, 0)
+	d.l = l
+	return d.jsonInput(&l.Common, b, "json", "resourceLogs", d.jResourceLogs)
 }
 
 // DecodeLogsJSON decodes with a fresh Decoder; see Decoder.DecodeLogsJSON.
@@ -61,22 +61,41 @@ type jsonState struct {
 	scratch []byte // strings with escapes that need not be kept
 }
 
-func (d *Decoder) startJSON(l *Logs, format string) {
-	d.l, d.c = l, &l.Common
-	d.format = format
-	d.base = 0
-}
-
-func (d *Decoder) endJSON() {
-	d.l, d.c = nil, nil
-	d.in = nil
+// jsonInput decodes b into c as one OTLP/JSON request (format "json") or
+// as JSON Lines ("jsonl"): requests whose resource list is the field name,
+// each element of which resource reads.
+func (d *Decoder) jsonInput(c *Common, b []byte, format, name string, resource func() error) error {
+	d.c, d.format, d.base = c, format, 0
+	defer func() {
+		d.l, d.t, d.c = nil, nil, nil
+		d.in = nil
+	}()
+	if format == "json" {
+		return d.jsonDocument(b, 0, 0, name, resource)
+	}
+	for off, line := 0, 1; off < len(b); line++ {
+		end := bytes.IndexByte(b[off:], '\n')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += off
+		}
+		// A blank line is whitespace only, which JSON also allows around the value.
+		if !blank(b[off:end]) {
+			if err := d.jsonDocument(b[off:end], off, line, name, resource); err != nil {
+				return err
+			}
+		}
+		off = end + 1
+	}
+	return nil
 }
 
 // jsonDocument decodes the request in b, which starts at byte off of line
 // line (0 outside JSON Lines) of the input.
-func (d *Decoder) jsonDocument(b []byte, off, line int) error {
+func (d *Decoder) jsonDocument(b []byte, off, line int, name string, resource func() error) error {
 	d.in, d.pos, d.inOff, d.line = b, 0, off, line
-	if err := d.jRequest(); err != nil {
+	if err := d.jRequest(name, resource); err != nil {
 		return err
 	}
 	if d.jws() != 0 || d.pos < len(d.in) {
@@ -640,18 +659,19 @@ func (d *Decoder) jbytes() (string, error) {
 	return unsafeString(out[:n]), nil
 }
 
-// severity reads a SeverityNumber as its number or its name.
-func (d *Decoder) jseverity() (int32, error) {
+// jenum reads an enum as its number or, in a string, its name, which
+// byName looks up; what names the enum for errors.
+func (d *Decoder) jenum(what string, byName func(string) (int32, bool)) (int32, error) {
 	if d.jws() == '"' {
 		at := d.pos
 		s, err := d.jstr(false)
 		if err != nil {
 			return 0, err
 		}
-		if v, ok := severityByName(s); ok {
+		if v, ok := byName(s); ok {
 			return v, nil
 		}
-		return 0, d.jerr(at, "%s is not a SeverityNumber", quote(s))
+		return 0, d.jerr(at, "%s is not a %s", quote(s), what)
 	}
 	v, err := d.jinteger(32, true)
 	return int32(v), err
@@ -737,19 +757,20 @@ func (d *Decoder) jskip(depth int) error {
 	return d.jerr(d.pos, "want a value, found %s", d.jfound())
 }
 
-func (d *Decoder) jRequest() error {
+// jRequest reads a request whose only known field is the resource list
+// name, each element of which resource reads.
+func (d *Decoder) jRequest(name string, resource func() error) error {
 	var seen uint32
 	for first := true; ; first = false {
 		k, more, err := d.jmember(first)
 		if err != nil || !more {
 			return err
 		}
-		switch k {
-		case "resourceLogs", "resource_logs":
-			if more, err = d.jfield(&seen, 1, "resourceLogs"); more {
-				err = d.jarray("resourceLogs", d.jResourceLogs)
+		if isField(k, name) {
+			if more, err = d.jfield(&seen, 1, name); more {
+				err = d.jarray(name, resource)
 			}
-		default:
+		} else {
 			err = d.jskip(0)
 		}
 		if err != nil {
@@ -758,32 +779,63 @@ func (d *Decoder) jRequest() error {
 	}
 }
 
+// isField reports whether the member name k names the field whose JSON
+// name is camel, in that form or as the proto's snake_case name.
+func isField(k, camel string) bool {
+	if k == camel {
+		return true
+	}
+	j := 0
+	for i := 0; i < len(camel); i++ {
+		c := camel[i]
+		if 'A' <= c && c <= 'Z' {
+			if j >= len(k) || k[j] != '_' {
+				return false
+			}
+			j++
+			c += 'a' - 'A'
+		}
+		if j >= len(k) || k[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(k)
+}
+
 func (d *Decoder) jResourceLogs() error {
-	l := d.l
-	ri := len(l.Resources)
-	l.Resources = append(l.Resources, ResourceLogs{})
-	scopesStart := int32(len(l.Scopes))
+	r, start := grow(&d.l.Resources), len(d.l.Scopes)
+	err := d.jgroup(&r.Resource, nil, &r.SchemaURL, "scopeLogs", d.jScopeLogs)
+	r.Scopes = rangeOf(start, len(d.l.Scopes))
+	return err
+}
+
+// jgroup is group in JSON: it reads the resource or scope (whichever of res
+// and sc is set), the children in the array name, each read by child, and
+// schemaUrl.
+func (d *Decoder) jgroup(res *Resource, sc *Scope, schemaURL *string, name string, child func() error) error {
 	var seen uint32
 	for first := true; ; first = false {
 		k, more, err := d.jmember(first)
-		if err != nil {
+		if err != nil || !more {
 			return err
 		}
-		if !more {
-			break
-		}
-		switch k {
-		case "resource":
-			if more, err = d.jfield(&seen, 1, "resource"); more {
-				err = within(d.jResource(&l.Resources[ri].Resource), "resource", -1)
+		switch {
+		case k == "resource" && res != nil:
+			if more, err = d.jfield(&seen, 1, k); more {
+				err = within(d.jResource(res), k, -1)
 			}
-		case "scopeLogs", "scope_logs":
-			if more, err = d.jfield(&seen, 2, "scopeLogs"); more {
-				err = d.jarray("scopeLogs", d.jScopeLogs)
+		case k == "scope" && sc != nil:
+			if more, err = d.jfield(&seen, 1, k); more {
+				err = within(d.jScope(sc), k, -1)
 			}
-		case "schemaUrl", "schema_url":
+		case isField(k, name):
+			if more, err = d.jfield(&seen, 2, name); more {
+				err = d.jarray(name, child)
+			}
+		case k == "schemaUrl" || k == "schema_url":
 			if more, err = d.jfield(&seen, 4, "schemaUrl"); more {
-				l.Resources[ri].SchemaURL, err = d.jstr(true)
+				*schemaURL, err = d.jstr(true)
 				err = within(err, "schemaUrl", -1)
 			}
 		default:
@@ -793,8 +845,6 @@ func (d *Decoder) jResourceLogs() error {
 			return err
 		}
 	}
-	l.Resources[ri].Scopes = Range{scopesStart, int32(len(l.Scopes))}
-	return nil
 }
 
 func (d *Decoder) jResource(r *Resource) error {
@@ -895,42 +945,10 @@ func (d *Decoder) jEntityRef() error {
 }
 
 func (d *Decoder) jScopeLogs() error {
-	l := d.l
-	si := len(l.Scopes)
-	l.Scopes = append(l.Scopes, ScopeLogs{})
-	recStart := int32(len(l.Records))
-	var seen uint32
-	for first := true; ; first = false {
-		k, more, err := d.jmember(first)
-		if err != nil {
-			return err
-		}
-		if !more {
-			break
-		}
-		switch k {
-		case "scope":
-			if more, err = d.jfield(&seen, 1, "scope"); more {
-				err = within(d.jScope(&l.Scopes[si].Scope), "scope", -1)
-			}
-		case "logRecords", "log_records":
-			if more, err = d.jfield(&seen, 2, "logRecords"); more {
-				err = d.jarray("logRecords", d.jLogRecord)
-			}
-		case "schemaUrl", "schema_url":
-			if more, err = d.jfield(&seen, 4, "schemaUrl"); more {
-				l.Scopes[si].SchemaURL, err = d.jstr(true)
-				err = within(err, "schemaUrl", -1)
-			}
-		default:
-			err = d.jskip(0)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	l.Scopes[si].Records = Range{recStart, int32(len(l.Records))}
-	return nil
+	s, start := grow(&d.l.Scopes), len(d.l.Records)
+	err := d.jgroup(nil, &s.Scope, &s.SchemaURL, "logRecords", d.jLogRecord)
+	s.Records = rangeOf(start, len(d.l.Records))
+	return err
 }
 
 func (d *Decoder) jScope(s *Scope) error {
@@ -998,7 +1016,7 @@ func (d *Decoder) jLogRecord() error {
 		case "severityNumber", "severity_number":
 			name = "severityNumber"
 			if more, err = d.jfield(&seen, 1<<2, name); more {
-				r.SeverityNumber, err = d.jseverity()
+				r.SeverityNumber, err = d.jenum("SeverityNumber", severityByName)
 			}
 		case "severityText", "severity_text":
 			name = "severityText"

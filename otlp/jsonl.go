@@ -1,7 +1,5 @@
 package otlp
 
-import "bytes"
-
 // DecodeLogsJSONLines appends to l each line of b, one OTLP/JSON
 // ExportLogsServiceRequest a line as the OpenTelemetry Collector's file
 // exporter writes them. Lines end with "\n" or "\r\n", the last one may lack
@@ -9,26 +7,8 @@ import "bytes"
 // a request; an *Error names the 1-based line in Line, and its Offset counts
 // from the start of b. On error l holds a partial result: Reset it.
 func (d *Decoder) DecodeLogsJSONLines(l *Logs, b []byte) error {
-	d.startJSON(l, "jsonl")
-	defer d.endJSON()
-	for off, line := 0, 1; off < len(b); line++ {
-		end := bytes.IndexByte(b[off:], '\n')
-		if end < 0 {
-			end = len(b)
-		} else {
-			end += off
-		}
-		// A blank line is whitespace only, which JSON also allows around the value.
-		if blank(b[off:end]) {
-			off = end + 1
-			continue
-		}
-		if err := d.jsonDocument(b[off:end], off, line); err != nil {
-			return err
-		}
-		off = end + 1
-	}
-	return nil
+	d.l = l
+	return d.jsonInput(&l.Common, b, "jsonl", "resourceLogs", d.jResourceLogs)
 }
 
 // DecodeLogsJSONLines decodes with a fresh Decoder; see Decoder.DecodeLogsJSONLines.

@@ -20,6 +20,7 @@ const MaxDepth = 64
 // around reuses its scratch memory. A Decoder is not safe for concurrent use.
 type Decoder struct {
 	l      *Logs   // the logs being decoded, when they are
+	t      *Traces // the traces being decoded, when they are
 	c      *Common // the request's shared lists, whatever its signal
 	base   uintptr // address of the input's first byte, for error offsets
 	format string
@@ -28,6 +29,7 @@ type Decoder struct {
 	// recKeys holds, by position, the attribute keys of the records decoded
 	// so far (protobuf): see logRecord.
 	recKeys []string
+	later   []later // traces (protobuf): see span
 	jsonState
 }
 
@@ -42,17 +44,30 @@ type Decoder struct {
 // AnyValues nested deeper than MaxDepth. Official encoders produce none of these. On error l holds a partial result: Reset it.
 func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
 	d.l, d.c = l, &l.Common
+	defer func() { d.l = nil }()
+	return d.protoRequest(b, "resource_logs", d.resourceLogs)
+}
+
+// DecodeLogsProto decodes with a fresh Decoder; see Decoder.DecodeLogsProto.
+func DecodeLogsProto(l *Logs, b []byte) error {
+	var d Decoder
+	return d.DecodeLogsProto(l, b)
+}
+
+// protoRequest decodes the request in b, whose field 1 is the repeated
+// resource list called name, with resource decoding each element.
+func (d *Decoder) protoRequest(b []byte, name string, resource func([]byte) error) error {
 	d.format = "protobuf"
 	d.base = 0
 	if len(b) > 0 {
 		d.base = uintptr(unsafe.Pointer(&b[0]))
 	}
 	defer func() {
-		d.l, d.c = nil, nil
+		d.c = nil
 		clear(d.recKeys) // they alias b
 		d.recKeys = d.recKeys[:0]
 	}()
-	resource := 0
+	i := 0
 	for len(b) > 0 {
 		num, typ, n := tag1(b)
 		if n == 0 {
@@ -62,14 +77,14 @@ func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
 		if num == 1 {
-			v, rest, err := d.message(b, n, typ, "resource_logs")
+			v, rest, err := d.message(b, n, typ, name)
 			if err != nil {
 				return err
 			}
-			if err := d.resourceLogs(v); err != nil {
-				return within(err, "resource_logs", resource)
+			if err := resource(v); err != nil {
+				return within(err, name, i)
 			}
-			resource++
+			i++
 			b = rest
 			continue
 		}
@@ -80,12 +95,6 @@ func (d *Decoder) DecodeLogsProto(l *Logs, b []byte) error {
 		b = rest
 	}
 	return nil
-}
-
-// DecodeLogsProto decodes with a fresh Decoder; see Decoder.DecodeLogsProto.
-func DecodeLogsProto(l *Logs, b []byte) error {
-	var d Decoder
-	return d.DecodeLogsProto(l, b)
 }
 
 func (d *Decoder) errAt(at []byte, format string, args ...any) *Error {
@@ -227,11 +236,32 @@ func (d *Decoder) skip(b []byte, n int, num protowire.Number, typ protowire.Type
 }
 
 func (d *Decoder) resourceLogs(b []byte) error {
-	l := d.l
-	ri := len(l.Resources)
-	l.Resources = append(l.Resources, ResourceLogs{})
-	scopesStart := int32(len(l.Scopes))
-	haveResource := false
+	r, start := grow(&d.l.Resources), len(d.l.Scopes)
+	err := d.group(b, &r.Resource, nil, &r.SchemaURL, "scope_logs", d.scopeLogs)
+	r.Scopes = rangeOf(start, len(d.l.Scopes))
+	return err
+}
+
+// grow appends a zero element to *s and returns it.
+func grow[T any](s *[]T) *T {
+	*s = append(*s, *new(T))
+	return &(*s)[len(*s)-1]
+}
+
+func rangeOf(start, end int) Range { return Range{int32(start), int32(end)} }
+
+// group decodes the shape that ResourceLogs and ScopeLogs, and their twins
+// for the other signals, share: a singular message in field 1 (the Resource
+// when res is set, otherwise the InstrumentationScope sc), the repeated
+// children called name in field 2, each decoded by child, and schema_url in
+// field 3.
+func (d *Decoder) group(b []byte, res *Resource, sc *Scope, schemaURL *string, name string, child func([]byte) error) error {
+	head := "scope"
+	if res != nil {
+		head = "resource"
+	}
+	haveHead := false
+	i := 0
 	for len(b) > 0 {
 		num, typ, n := tag1(b)
 		if n == 0 {
@@ -241,31 +271,34 @@ func (d *Decoder) resourceLogs(b []byte) error {
 			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
 		}
 		var err error
+		var v []byte
 		switch num {
 		case 1:
-			var v []byte
 			at := b
-			if v, b, err = d.message(b, n, typ, "resource"); err != nil {
+			if v, b, err = d.message(b, n, typ, head); err != nil {
 				return err
 			}
-			if haveResource {
-				return within(d.errAt(at, "resource given twice"), "resource", -1)
+			if err = d.once(&haveHead, at, head); err != nil {
+				return err
 			}
-			haveResource = true
-			if err = d.resource(v, &l.Resources[ri].Resource); err != nil {
-				return within(err, "resource", -1)
+			if res != nil {
+				err = d.resource(v, res)
+			} else {
+				err = d.scope(v, sc)
+			}
+			if err != nil {
+				return within(err, head, -1)
 			}
 		case 2:
-			var v []byte
-			if v, b, err = d.message(b, n, typ, "scope_logs"); err != nil {
+			if v, b, err = d.message(b, n, typ, name); err != nil {
 				return err
 			}
-			i := len(l.Scopes) - int(scopesStart)
-			if err = d.scopeLogs(v); err != nil {
-				return within(err, "scope_logs", i)
+			if err = child(v); err != nil {
+				return within(err, name, i)
 			}
+			i++
 		case 3:
-			if l.Resources[ri].SchemaURL, b, err = d.str(b, n, typ, "schema_url"); err != nil {
+			if *schemaURL, b, err = d.str(b, n, typ, "schema_url"); err != nil {
 				return err
 			}
 		default:
@@ -274,7 +307,16 @@ func (d *Decoder) resourceLogs(b []byte) error {
 			}
 		}
 	}
-	l.Resources[ri].Scopes = Range{scopesStart, int32(len(l.Scopes))}
+	return nil
+}
+
+// once checks that the singular message field name, found at at, was not
+// given before, and marks it given.
+func (d *Decoder) once(given *bool, at []byte, name string) error {
+	if *given {
+		return within(d.errAt(at, "%s given twice", name), name, -1)
+	}
+	*given = true
 	return nil
 }
 
@@ -376,55 +418,10 @@ func (d *Decoder) entityRef(b []byte) error {
 }
 
 func (d *Decoder) scopeLogs(b []byte) error {
-	l := d.l
-	si := len(l.Scopes)
-	l.Scopes = append(l.Scopes, ScopeLogs{})
-	recStart := int32(len(l.Records))
-	haveScope := false
-	for len(b) > 0 {
-		num, typ, n := tag1(b)
-		if n == 0 {
-			num, typ, n = consumeTag(b)
-		}
-		if n < 0 {
-			return d.errAt(b, "field tag: %v", protowire.ParseError(n))
-		}
-		var err error
-		switch num {
-		case 1:
-			var v []byte
-			at := b
-			if v, b, err = d.message(b, n, typ, "scope"); err != nil {
-				return err
-			}
-			if haveScope {
-				return within(d.errAt(at, "scope given twice"), "scope", -1)
-			}
-			haveScope = true
-			if err = d.scope(v, &l.Scopes[si].Scope); err != nil {
-				return within(err, "scope", -1)
-			}
-		case 2:
-			var v []byte
-			if v, b, err = d.message(b, n, typ, "log_records"); err != nil {
-				return err
-			}
-			i := len(l.Records) - int(recStart)
-			if err = d.logRecord(v); err != nil {
-				return within(err, "log_records", i)
-			}
-		case 3:
-			if l.Scopes[si].SchemaURL, b, err = d.str(b, n, typ, "schema_url"); err != nil {
-				return err
-			}
-		default:
-			if b, err = d.skip(b, n, num, typ); err != nil {
-				return err
-			}
-		}
-	}
-	l.Scopes[si].Records = Range{recStart, int32(len(l.Records))}
-	return nil
+	s, start := grow(&d.l.Scopes), len(d.l.Records)
+	err := d.group(b, nil, &s.Scope, &s.SchemaURL, "log_records", d.logRecord)
+	s.Records = rangeOf(start, len(d.l.Records))
+	return err
 }
 
 func (d *Decoder) scope(b []byte, s *Scope) error {
@@ -473,16 +470,7 @@ func (d *Decoder) scope(b []byte, s *Scope) error {
 
 func (d *Decoder) logRecord(b []byte) error {
 	var r LogRecord
-	l := d.l
-	// Attributes in scalarKV's form go straight to l.KeyValues, from direct
-	// on, rather than through the scratch list kvs and a copy. Only nested
-	// values (kvlists, and arrays holding them) would put entries of their
-	// own amid them: before decoding anything that may hold some (a body,
-	// another attribute), the attributes move to kvs, and the decoding
-	// continues there as for any list.
-	direct := -1 // start of the attributes in l.KeyValues, if there
-	scratch := false
-	kvs := d.kvs[0][:0]
+	a := d.startAttrs()
 	haveBody := false
 	for len(b) > 0 {
 		num, typ, n := tag1(b)
@@ -521,38 +509,16 @@ func (d *Decoder) logRecord(b []byte) error {
 			if scalarValue(m, &r.Body) {
 				break
 			}
-			if direct >= 0 {
-				kvs, direct, scratch = d.attrsToScratch(kvs, direct), -1, true
+			if a.direct >= 0 {
+				d.attrsToScratch(&a)
 			}
 			if err = d.anyValue(m, &r.Body, 0); err != nil {
 				return within(err, "body", -1)
 			}
 		case 6:
-			m, rest, ok := bytes1(b, n, typ)
-			if ok {
-				b = rest
-			} else if m, b, err = d.message(b, n, typ, "attributes"); err != nil {
+			if b, err = d.attr(b, n, typ, &a); err != nil {
 				return err
 			}
-			if !scratch {
-				i := len(l.KeyValues)
-				if i == cap(l.KeyValues) {
-					l.KeyValues = slices.Grow(l.KeyValues, 1)
-				}
-				if l.KeyValues = l.KeyValues[:i+1]; scalarKV(m, &l.KeyValues[i]) {
-					if direct < 0 {
-						direct = i
-					}
-					d.shareKey(&l.KeyValues[i].Key, i-direct)
-					break
-				}
-				l.KeyValues = l.KeyValues[:i]
-				kvs, direct, scratch = d.attrsToScratch(kvs, direct), -1, true
-			}
-			if kvs, err = d.keyValue(m, kvs, 0); err != nil {
-				return within(err, "attributes", len(kvs))
-			}
-			d.shareKey(&kvs[len(kvs)-1].Key, len(kvs)-1)
 		case 7:
 			if v, b, err = d.varint(b, n, typ, "dropped_attributes_count"); err != nil {
 				return err
@@ -584,23 +550,74 @@ func (d *Decoder) logRecord(b []byte) error {
 			}
 		}
 	}
-	if direct >= 0 {
-		r.Attributes = Range{int32(direct), int32(len(l.KeyValues))}
-	} else {
-		r.Attributes = d.flushKVs(0, kvs)
-	}
-	l.Records = append(l.Records, r)
+	r.Attributes = d.endAttrs(&a)
+	d.l.Records = append(d.l.Records, r)
 	return nil
 }
 
-// attrsToScratch moves the attributes decoded so far from l.KeyValues[direct:]
-// (when direct >= 0) to kvs.
-func (d *Decoder) attrsToScratch(kvs []KeyValue, direct int) []KeyValue {
-	if direct >= 0 {
-		kvs = append(kvs, d.c.KeyValues[direct:]...)
-		d.c.KeyValues = d.c.KeyValues[:direct]
+// attrs collects the attributes of an item (a log record, a span) in
+// protobuf. Attributes in scalarKV's form go straight to c.KeyValues, from
+// direct on, rather than through the scratch list kvs and a copy. Only
+// nested values (kvlists, and arrays holding them) would put entries of
+// their own amid them: before decoding anything that may hold some (a
+// body, another attribute), the attributes move to kvs, and the decoding
+// continues there as for any list.
+type attrs struct {
+	direct  int // start of the attributes in c.KeyValues, if there; -1 otherwise
+	scratch bool
+	kvs     []KeyValue
+}
+
+func (d *Decoder) startAttrs() attrs { return attrs{direct: -1, kvs: d.kvs[0][:0]} }
+
+// attr decodes the attribute field whose tag took n bytes of b.
+func (d *Decoder) attr(b []byte, n int, typ protowire.Type, a *attrs) ([]byte, error) {
+	m, rest, ok := bytes1(b, n, typ)
+	var err error
+	if ok {
+		b = rest
+	} else if m, b, err = d.message(b, n, typ, "attributes"); err != nil {
+		return nil, err
 	}
-	return kvs
+	if !a.scratch {
+		c := d.c
+		i := len(c.KeyValues)
+		if i == cap(c.KeyValues) {
+			c.KeyValues = slices.Grow(c.KeyValues, 1)
+		}
+		if c.KeyValues = c.KeyValues[:i+1]; scalarKV(m, &c.KeyValues[i]) {
+			if a.direct < 0 {
+				a.direct = i
+			}
+			d.shareKey(&c.KeyValues[i].Key, i-a.direct)
+			return b, nil
+		}
+		c.KeyValues = c.KeyValues[:i]
+		d.attrsToScratch(a)
+	}
+	if a.kvs, err = d.keyValue(m, a.kvs, 0); err != nil {
+		return nil, within(err, "attributes", len(a.kvs))
+	}
+	d.shareKey(&a.kvs[len(a.kvs)-1].Key, len(a.kvs)-1)
+	return b, nil
+}
+
+// attrsToScratch moves the attributes decoded so far from c.KeyValues (when
+// there) to a.kvs, where the decoding continues.
+func (d *Decoder) attrsToScratch(a *attrs) {
+	if a.direct >= 0 {
+		a.kvs = append(a.kvs, d.c.KeyValues[a.direct:]...)
+		d.c.KeyValues = d.c.KeyValues[:a.direct]
+		a.direct = -1
+	}
+	a.scratch = true
+}
+
+func (d *Decoder) endAttrs(a *attrs) Range {
+	if a.direct >= 0 {
+		return rangeOf(a.direct, len(d.c.KeyValues))
+	}
+	return d.flushKVs(0, a.kvs)
 }
 
 // shareKey gives the key of a record's i-th attribute the string of the

@@ -1,4 +1,4 @@
-// Package otlptest holds test helpers for OTLP logs: conversion of the
+// Package otlptest holds test helpers for OTLP logs and traces: conversion of the
 // decoder's flat model back to the official protobuf types, comparison of
 // requests, and generators of random and realistic requests.
 package otlptest
@@ -9,11 +9,13 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // ToProto converts the flat model back to the official message tree. Messages
@@ -22,39 +24,17 @@ import (
 func ToProto(l *otlp.Logs) *collogspb.ExportLogsServiceRequest {
 	req := &collogspb.ExportLogsServiceRequest{}
 	for _, r := range l.Resources {
-		rl := &logspb.ResourceLogs{
-			Resource: &resourcepb.Resource{
-				Attributes:             keyValues(l, r.Attributes),
-				DroppedAttributesCount: r.DroppedAttributesCount,
-			},
-			SchemaUrl: r.SchemaURL,
-		}
-		for _, e := range l.EntityRefs[r.EntityRefs.Start:r.EntityRefs.End] {
-			rl.Resource.EntityRefs = append(rl.Resource.EntityRefs, &commonpb.EntityRef{
-				SchemaUrl:       e.SchemaURL,
-				Type:            e.Type,
-				IdKeys:          stringList(l, e.IDKeys),
-				DescriptionKeys: stringList(l, e.DescriptionKeys),
-			})
-		}
+		rl := &logspb.ResourceLogs{Resource: resource(&l.Common, r.Resource), SchemaUrl: r.SchemaURL}
 		for _, s := range l.Scopes[r.Scopes.Start:r.Scopes.End] {
-			sl := &logspb.ScopeLogs{
-				Scope: &commonpb.InstrumentationScope{
-					Name:                   s.Name,
-					Version:                s.Version,
-					Attributes:             keyValues(l, s.Attributes),
-					DroppedAttributesCount: s.DroppedAttributesCount,
-				},
-				SchemaUrl: s.SchemaURL,
-			}
+			sl := &logspb.ScopeLogs{Scope: scope(&l.Common, s.Scope), SchemaUrl: s.SchemaURL}
 			for _, rec := range l.Records[s.Records.Start:s.Records.End] {
 				sl.LogRecords = append(sl.LogRecords, &logspb.LogRecord{
 					TimeUnixNano:           rec.TimeUnixNano,
 					ObservedTimeUnixNano:   rec.ObservedTimeUnixNano,
 					SeverityNumber:         logspb.SeverityNumber(rec.SeverityNumber),
 					SeverityText:           rec.SeverityText,
-					Body:                   anyValue(l, rec.Body),
-					Attributes:             keyValues(l, rec.Attributes),
+					Body:                   anyValue(&l.Common, rec.Body),
+					Attributes:             keyValues(&l.Common, rec.Attributes),
 					DroppedAttributesCount: rec.DroppedAttributesCount,
 					Flags:                  rec.Flags,
 					TraceId:                id(rec.TraceID),
@@ -69,6 +49,28 @@ func ToProto(l *otlp.Logs) *collogspb.ExportLogsServiceRequest {
 	return req
 }
 
+func resource(c *otlp.Common, r otlp.Resource) *resourcepb.Resource {
+	res := &resourcepb.Resource{Attributes: keyValues(c, r.Attributes), DroppedAttributesCount: r.DroppedAttributesCount}
+	for _, e := range c.EntityRefs[r.EntityRefs.Start:r.EntityRefs.End] {
+		res.EntityRefs = append(res.EntityRefs, &commonpb.EntityRef{
+			SchemaUrl:       e.SchemaURL,
+			Type:            e.Type,
+			IdKeys:          stringList(c, e.IDKeys),
+			DescriptionKeys: stringList(c, e.DescriptionKeys),
+		})
+	}
+	return res
+}
+
+func scope(c *otlp.Common, s otlp.Scope) *commonpb.InstrumentationScope {
+	return &commonpb.InstrumentationScope{
+		Name:                   s.Name,
+		Version:                s.Version,
+		Attributes:             keyValues(c, s.Attributes),
+		DroppedAttributesCount: s.DroppedAttributesCount,
+	}
+}
+
 func id(s string) []byte {
 	if s == "" {
 		return nil
@@ -76,14 +78,14 @@ func id(s string) []byte {
 	return []byte(s)
 }
 
-func stringList(l *otlp.Logs, r otlp.Range) []string {
+func stringList(l *otlp.Common, r otlp.Range) []string {
 	if r.Len() == 0 {
 		return nil
 	}
 	return append([]string(nil), l.Strings[r.Start:r.End]...)
 }
 
-func keyValues(l *otlp.Logs, r otlp.Range) []*commonpb.KeyValue {
+func keyValues(l *otlp.Common, r otlp.Range) []*commonpb.KeyValue {
 	var kvs []*commonpb.KeyValue
 	for _, kv := range l.KeyValues[r.Start:r.End] {
 		kvs = append(kvs, &commonpb.KeyValue{Key: kv.Key, Value: anyValue(l, kv.Value), KeyStrindex: kv.KeyStrindex})
@@ -91,7 +93,7 @@ func keyValues(l *otlp.Logs, r otlp.Range) []*commonpb.KeyValue {
 	return kvs
 }
 
-func anyValue(l *otlp.Logs, v otlp.Value) *commonpb.AnyValue {
+func anyValue(l *otlp.Common, v otlp.Value) *commonpb.AnyValue {
 	a := &commonpb.AnyValue{}
 	switch v.Kind {
 	case otlp.KindEmpty:
@@ -204,45 +206,55 @@ func normalizeValue(v *commonpb.AnyValue) *commonpb.AnyValue {
 	return v
 }
 
-// Diff compares two requests after normalizing copies of them. It returns ""
-// when they are equal, or a description of the first difference. Doubles
-// compare by their bits (so -0 differs from 0, and NaN equals the same NaN).
-func Diff(want, got *collogspb.ExportLogsServiceRequest) string {
-	want, got = proto.Clone(want).(*collogspb.ExportLogsServiceRequest), proto.Clone(got).(*collogspb.ExportLogsServiceRequest)
-	Normalize(want)
-	Normalize(got)
-	if same(want, got) {
+// Diff compares two requests (logs or traces, both of one type) after
+// normalizing copies of them. It returns "" when they are equal, or a
+// description of the innermost message that differs. Doubles compare by
+// their bits (so -0 differs from 0, and NaN equals the same NaN).
+func Diff[M proto.Message](want, got M) string {
+	want, got = proto.Clone(want).(M), proto.Clone(got).(M)
+	for _, m := range []proto.Message{want, got} {
+		switch m := m.(type) {
+		case *collogspb.ExportLogsServiceRequest:
+			Normalize(m)
+		case *coltracepb.ExportTraceServiceRequest:
+			NormalizeTraces(m)
+		}
+	}
+	return firstDiff("request", want.ProtoReflect(), got.ProtoReflect())
+}
+
+// firstDiff descends into the first message field or list element that
+// differs, as long as the lists have equal lengths, and describes it.
+func firstDiff(path string, want, got protoreflect.Message) string {
+	if same(want.Interface(), got.Interface()) {
 		return ""
 	}
-	if len(want.ResourceLogs) != len(got.ResourceLogs) {
-		return fmt.Sprintf("%d resource_logs, want %d", len(got.ResourceLogs), len(want.ResourceLogs))
-	}
-	for i, w := range want.ResourceLogs {
-		g := got.ResourceLogs[i]
-		if same(w, g) {
+	fields := want.Descriptor().Fields()
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		if f.Kind() != protoreflect.MessageKind || f.IsMap() {
 			continue
 		}
-		path := fmt.Sprintf("resource_logs[%d]", i)
-		if len(w.ScopeLogs) == len(g.ScopeLogs) {
-			for j, ws := range w.ScopeLogs {
-				gs := g.ScopeLogs[j]
-				if same(ws, gs) {
-					continue
+		name := path + "." + string(f.Name())
+		if !f.IsList() {
+			if want.Has(f) && got.Has(f) {
+				if d := firstDiff(name, want.Get(f).Message(), got.Get(f).Message()); d != "" {
+					return d
 				}
-				path += fmt.Sprintf(".scope_logs[%d]", j)
-				if len(ws.LogRecords) == len(gs.LogRecords) {
-					for k, wr := range ws.LogRecords {
-						if !same(wr, gs.LogRecords[k]) {
-							return describe(fmt.Sprintf("%s.log_records[%d]", path, k), wr, gs.LogRecords[k])
-						}
-					}
-				}
-				return describe(path, ws, gs)
+			}
+			continue
+		}
+		w, g := want.Get(f).List(), got.Get(f).List()
+		if w.Len() != g.Len() {
+			break
+		}
+		for j := range w.Len() {
+			if d := firstDiff(fmt.Sprintf("%s[%d]", name, j), w.Get(j).Message(), g.Get(j).Message()); d != "" {
+				return d
 			}
 		}
-		return describe(path, w, g)
 	}
-	return describe("request", want, got)
+	return describe(path, want.Interface(), got.Interface())
 }
 
 func describe(path string, want, got proto.Message) string {

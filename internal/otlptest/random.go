@@ -170,13 +170,23 @@ func (g gen) double() float64 {
 
 func (g gen) resourceLogs() *logspb.ResourceLogs {
 	rl := &logspb.ResourceLogs{}
+	rl.Resource, rl.SchemaUrl = g.resourceAndURL()
+	for range g.count(3, 10) {
+		rl.ScopeLogs = append(rl.ScopeLogs, g.scopeLogs())
+	}
+	return rl
+}
+
+// resourceAndURL is a resource, absent now and then, and a schema URL.
+func (g gen) resourceAndURL() (*resourcepb.Resource, string) {
+	var res *resourcepb.Resource
 	if !g.chance(6) {
-		rl.Resource = &resourcepb.Resource{
+		res = &resourcepb.Resource{
 			Attributes:             g.keyValues(0, 6, 30),
 			DroppedAttributesCount: g.u32(),
 		}
 		for range g.count(1, 3) {
-			rl.Resource.EntityRefs = append(rl.Resource.EntityRefs, &commonpb.EntityRef{
+			res.EntityRefs = append(res.EntityRefs, &commonpb.EntityRef{
 				SchemaUrl:       g.str(),
 				Type:            g.str(),
 				IdKeys:          g.strs(),
@@ -185,12 +195,22 @@ func (g gen) resourceLogs() *logspb.ResourceLogs {
 		}
 	}
 	if g.chance(2) {
-		rl.SchemaUrl = "https://opentelemetry.io/schemas/1.26.0"
+		return res, "https://opentelemetry.io/schemas/1.26.0"
 	}
-	for range g.count(3, 10) {
-		rl.ScopeLogs = append(rl.ScopeLogs, g.scopeLogs())
+	return res, ""
+}
+
+// scopeAndURL is a scope, absent now and then, and a schema URL.
+func (g gen) scopeAndURL() (*commonpb.InstrumentationScope, string) {
+	var sc *commonpb.InstrumentationScope
+	if !g.chance(5) {
+		sc = &commonpb.InstrumentationScope{Name: g.str(), Version: g.str(), DroppedAttributesCount: g.u32()}
+		sc.Attributes = g.keyValues(0, 3, 10)
 	}
-	return rl
+	if g.chance(3) {
+		return sc, g.str()
+	}
+	return sc, ""
 }
 
 func (g gen) strs() []string {
@@ -203,13 +223,7 @@ func (g gen) strs() []string {
 
 func (g gen) scopeLogs() *logspb.ScopeLogs {
 	sl := &logspb.ScopeLogs{}
-	if !g.chance(5) {
-		sl.Scope = &commonpb.InstrumentationScope{Name: g.str(), Version: g.str(), DroppedAttributesCount: g.u32()}
-		sl.Scope.Attributes = g.keyValues(0, 3, 10)
-	}
-	if g.chance(3) {
-		sl.SchemaUrl = g.str()
-	}
+	sl.Scope, sl.SchemaUrl = g.scopeAndURL()
 	for range g.count(6, 60) {
 		sl.LogRecords = append(sl.LogRecords, g.logRecord())
 	}

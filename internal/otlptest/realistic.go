@@ -22,21 +22,7 @@ func RealisticLogsRequest(records, services int) *collogspb.ExportLogsServiceReq
 	const start = uint64(1_767_225_600_000_000_000) // 2026-01-01T00:00:00Z
 	for s := range services {
 		name := fmt.Sprintf("service-%d", s)
-		rl := &logspb.ResourceLogs{
-			Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{
-				str("service.name", name),
-				str("service.namespace", "shop"),
-				str("service.instance.id", fmt.Sprintf("%s-7d9f8c6b5-%05d", name, r.IntN(100000))),
-				str("service.version", "1.42.0"),
-				str("deployment.environment.name", "production"),
-				str("host.name", fmt.Sprintf("ip-10-0-%d-%d.ec2.internal", r.IntN(256), r.IntN(256))),
-				str("k8s.pod.name", fmt.Sprintf("%s-7d9f8c6b5-x%04d", name, r.IntN(10000))),
-				str("telemetry.sdk.language", "go"),
-				str("telemetry.sdk.name", "opentelemetry"),
-				str("telemetry.sdk.version", "1.38.0"),
-			}},
-			SchemaUrl: "https://opentelemetry.io/schemas/1.26.0",
-		}
+		rl := &logspb.ResourceLogs{Resource: realisticResource(r, name), SchemaUrl: "https://opentelemetry.io/schemas/1.26.0"}
 		sl := &logspb.ScopeLogs{
 			Scope:     &commonpb.InstrumentationScope{Name: "go.opentelemetry.io/contrib/bridges/otelslog", Version: "0.13.0"},
 			SchemaUrl: "https://opentelemetry.io/schemas/1.26.0",
@@ -53,6 +39,22 @@ func RealisticLogsRequest(records, services int) *collogspb.ExportLogsServiceReq
 		req.ResourceLogs = append(req.ResourceLogs, rl)
 	}
 	return req
+}
+
+// realisticResource is the resource of the service name as SDKs describe it.
+func realisticResource(r *rand.Rand, name string) *resourcepb.Resource {
+	return &resourcepb.Resource{Attributes: []*commonpb.KeyValue{
+		str("service.name", name),
+		str("service.namespace", "shop"),
+		str("service.instance.id", fmt.Sprintf("%s-7d9f8c6b5-%05d", name, r.IntN(100000))),
+		str("service.version", "1.42.0"),
+		str("deployment.environment.name", "production"),
+		str("host.name", fmt.Sprintf("ip-10-0-%d-%d.ec2.internal", r.IntN(256), r.IntN(256))),
+		str("k8s.pod.name", fmt.Sprintf("%s-7d9f8c6b5-x%04d", name, r.IntN(10000))),
+		str("telemetry.sdk.language", "go"),
+		str("telemetry.sdk.name", "opentelemetry"),
+		str("telemetry.sdk.version", "1.38.0"),
+	}}
 }
 
 var (
