@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
 	"github.com/otlp2parquet/otlp2parquet/wal"
@@ -462,5 +463,58 @@ func TestVersion1Records(t *testing.T) {
 	exactlyOnce(t, seqs, 20)
 	if len(keys) != 1 || !strings.HasPrefix(keys[0], "logs/old/") {
 		t.Errorf("keys %q, want one under logs/old/", keys)
+	}
+}
+
+// Logs and traces share batches: each lands under its own table, and a
+// replay of the same segment makes the same keys for both.
+func TestSignalsShareBatches(t *testing.T) {
+	dir := t.TempDir()
+	b1 := memstore.New()
+	buf := open(t, dir, b1, Options{MaxAge: time.Hour})
+	traces, err := proto.Marshal(otlptest.RealisticTracesRequest(40, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		export(t, buf, request(t, "x", i*5, 5, false))
+		res, err := buf.Export(context.Background(), ingest.Traces, traces, ingest.Protobuf)
+		if err != nil || res.Records != 40 {
+			t.Fatalf("traces: %+v, %v", res, err)
+		}
+	}
+	if _, err := buf.Export(context.Background(), ingest.Traces, request(t, "x", 0, 1, false), ingest.Protobuf); !ingest.IsBadData(err) {
+		t.Errorf("logs as traces: %v, want bad data", err)
+	}
+	snapshot := copyDir(t, dir)
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := b1.List(context.Background(), "")
+	var logs, spans int
+	for _, k := range keys {
+		data, _ := b1.Get(context.Background(), k)
+		rdr, err := file.NewParquetReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		switch {
+		case strings.HasPrefix(k, "logs/x/"):
+			logs += int(rdr.NumRows())
+		case strings.HasPrefix(k, "traces/service-"):
+			spans += int(rdr.NumRows())
+		default:
+			t.Errorf("unexpected key %q", k)
+		}
+	}
+	if logs != 20 || spans != 160 || len(keys) < 3 {
+		t.Errorf("stored %d log records and %d spans in %v, want 20 and 160", logs, spans, keys)
+	}
+	b2 := memstore.New()
+	again := open(t, snapshot, b2, Options{MaxAge: time.Hour})
+	again.Close(context.Background())
+	k2, _ := b2.List(context.Background(), "")
+	if fmt.Sprint(keys) != fmt.Sprint(k2) {
+		t.Fatalf("keys differ after replay:\n%v\n%v", keys, k2)
 	}
 }

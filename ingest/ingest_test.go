@@ -16,8 +16,10 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
 )
@@ -298,5 +300,45 @@ func TestOverloadIsRefusedFast(t *testing.T) {
 	// The slot is free again.
 	if _, err := p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf); err != nil {
 		t.Fatalf("after the overload: %v", err)
+	}
+}
+
+func TestExportTraces(t *testing.T) {
+	bucket := memstore.New()
+	p := ingest.New(bucket, ingest.Options{})
+	req := otlptest.RealisticTracesRequest(60, 3)
+	body, err := proto.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Export(context.Background(), ingest.Traces, body, ingest.Protobuf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 60 || res.Rejected != 0 || len(res.Objects) < 3 {
+		t.Fatalf("result %+v", res)
+	}
+	rows := 0
+	for _, o := range res.Objects {
+		if !strings.HasPrefix(o.Key, "traces/service-") {
+			t.Errorf("key %q, want traces/{service}/...", o.Key)
+		}
+		data, err := bucket.Get(context.Background(), o.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl := readArrow(t, data)
+		rows += int(tbl.NumRows())
+		if _, ok := tbl.Schema().FieldsByName("Events"); !ok {
+			t.Errorf("%s: no Events column in %s", o.Key, tbl.Schema())
+		}
+		tbl.Release()
+	}
+	if rows != 60 {
+		t.Errorf("%d rows stored, want 60", rows)
+	}
+	// A logs request sent as traces is bad data, and stores nothing.
+	if _, err := p.Export(context.Background(), ingest.Traces, request(t), ingest.Protobuf); !ingest.IsBadData(err) {
+		t.Errorf("logs as traces: %v, want bad data", err)
 	}
 }

@@ -53,7 +53,7 @@ func (s Signal) RejectedField() string { return signalInfo[s].rejected }
 func (s Signal) GRPCService() string { return signalInfo[s].service }
 
 // Supported reports whether requests of s can be stored yet.
-func (s Signal) Supported() bool { return s == Logs }
+func (s Signal) Supported() bool { return s == Logs || s == Traces }
 
 // SignalForPath returns the signal posted to an OTLP/HTTP path.
 func SignalForPath(path string) (Signal, bool) {
@@ -82,16 +82,20 @@ type Part struct {
 // state one request (or one chunk of a write-ahead log) needs. Its zero
 // value is ready to use; keep one to reuse its memory. Not safe for concurrent use.
 type Batch struct {
-	dec   otlp.Decoder
-	logs  otlp.Logs
-	lb    batch.Builder
-	parts []Part
+	dec    otlp.Decoder
+	logs   otlp.Logs
+	lb     batch.Builder
+	traces otlp.Traces
+	tb     batch.TracesBuilder
+	parts  []Part
 }
 
 // Reset empties b for requests of any signal; its memory is kept.
 func (b *Batch) Reset() {
 	b.logs.Reset()
 	b.lb.Reset()
+	b.traces.Reset()
+	b.tb.Reset()
 	clear(b.parts) // they point into the builders
 	b.parts = b.parts[:0]
 }
@@ -113,6 +117,9 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 				}
 			}
 		}
+	case Traces:
+		// A span's times are its own: there is nothing to fill in.
+		err = decodeTraces(&b.dec, &b.traces, body, f)
 	default:
 		err = errUnknownSignal(s)
 	}
@@ -120,6 +127,18 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 		return &BadDataError{err}
 	}
 	return nil
+}
+
+func decodeTraces(d *otlp.Decoder, t *otlp.Traces, body []byte, f Format) error {
+	switch f {
+	case Protobuf:
+		return d.DecodeTracesProto(t, body)
+	case JSON:
+		return d.DecodeTracesJSON(t, body)
+	case JSONLines:
+		return d.DecodeTracesJSONLines(t, body)
+	}
+	return errUnknownFormat(f)
 }
 
 func decodeLogs(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
@@ -151,6 +170,9 @@ func (b *Batch) Count(s Signal) (items, rejected int, reason string) {
 	case Logs:
 		rejected, reason = batch.RejectedTimes(&b.logs)
 		return len(b.logs.Records) - rejected, rejected, reason
+	case Traces:
+		rejected, reason = batch.RejectedSpans(&b.traces)
+		return len(b.traces.Spans) - rejected, rejected, reason
 	}
 	return 0, 0, ""
 }
@@ -167,6 +189,13 @@ func (b *Batch) Build(s Signal) (parts []Part, rejected int, reason string) {
 		res := b.lb.Build(&b.logs, timeZero)
 		for _, p := range res.Partitions {
 			b.parts = append(b.parts, Part{Table: "logs", Schema: batch.Schema(), Service: p.Service,
+				Hour: p.Hour, MinTimestamp: p.MinTimestamp, Rows: p.Rows, Columns: p.Columns()})
+		}
+		rejected, reason = res.Rejected, res.Reason
+	case Traces:
+		res := b.tb.Build(&b.traces, timeZero)
+		for _, p := range res.Partitions {
+			b.parts = append(b.parts, Part{Table: "traces", Schema: batch.TracesTable(), Service: p.Service,
 				Hour: p.Hour, MinTimestamp: p.MinTimestamp, Rows: p.Rows, Columns: p.Columns()})
 		}
 		rejected, reason = res.Rejected, res.Reason

@@ -113,7 +113,7 @@ func TestWorker(t *testing.T) {
 		{name: "gzip bomb", hdr: hdr{"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}, body: gzipBomb(t, workerMaxBody+(1<<20)), status: 413, msg: "decompressed, over the limit of 6291456 bytes"},
 		{name: "over the limit", hdr: hdr{"Content-Type": "application/x-protobuf"}, body: make([]byte, workerMaxBody+1), status: 413, msg: "limit of 6291456 bytes"},
 		{name: "wrong method", method: "GET", hdr: hdr{"Content-Type": "application/x-protobuf"}, status: 405, respHeader: "Allow"},
-		{name: "traces", path: "/v1/traces", hdr: hdr{"Content-Type": "application/json"}, body: []byte("{}"), status: 404, msg: "only logs are supported"},
+		{name: "metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": "application/json"}, body: []byte("{}"), status: 404, msg: "not supported yet"},
 		{name: "other path", path: "/", status: 404, msg: "not found"},
 	}
 	for _, c := range cases {

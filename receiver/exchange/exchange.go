@@ -147,7 +147,7 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 			ingest.Logs.Path()+", "+ingest.Traces.Path()+" or "+ingest.Metrics.Path())
 	}
 	if !sig.Supported() {
-		return Admission{}, refused(f, 404, req.Path+": only logs are supported yet (POST "+LogsPath+")")
+		return Admission{}, refused(f, 404, req.Path+": OTLP "+sig.String()+" are not supported yet")
 	}
 	if req.Method != "POST" {
 		rep := refused(f, 405, "method "+req.Method+" not allowed: POST OTLP "+sig.String()+" to "+req.Path)

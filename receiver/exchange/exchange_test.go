@@ -35,7 +35,7 @@ func TestAdmit(t *testing.T) {
 		msg    string
 		header string
 	}{
-		{"path first", func(q *exchange.Request) { q.Path, q.Method, q.Authorization = "/v1/traces", "GET", "" }, 404, exchange.Refused, "only logs", ""},
+		{"path first", func(q *exchange.Request) { q.Path, q.Method, q.Authorization = "/v1/profiles", "GET", "" }, 404, exchange.Refused, "not found", ""},
 		{"method before token", func(q *exchange.Request) { q.Method, q.Authorization = "PUT", "" }, 405, exchange.Refused, "method PUT", "Allow"},
 		{"token before content type", func(q *exchange.Request) { q.Authorization, q.ContentType = "Bearer nope", "text/plain" }, 401, exchange.Failed, "bearer token", "WWW-Authenticate"},
 		{"content type", func(q *exchange.Request) { q.ContentType = "text/plain" }, 415, exchange.Failed, `"text/plain"`, ""},

@@ -29,6 +29,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlpgrpc"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
@@ -224,11 +225,15 @@ func TestExportRawBytes(t *testing.T) {
 	}
 }
 
-func TestTracesUnimplemented(t *testing.T) {
-	client := coltracepb.NewTraceServiceClient(serve(t, memstore.New(), otlpgrpc.Options{}))
-	_, err := client.Export(context.Background(), &coltracepb.ExportTraceServiceRequest{})
-	if status.Code(err) != codes.Unimplemented {
-		t.Errorf("traces: %v, want UNIMPLEMENTED", err)
+func TestTraces(t *testing.T) {
+	bucket := memstore.New()
+	client := coltracepb.NewTraceServiceClient(serve(t, bucket, otlpgrpc.Options{}))
+	if _, err := client.Export(context.Background(), otlptest.RealisticTracesRequest(30, 2)); err != nil {
+		t.Fatalf("traces: %v", err)
+	}
+	keys := objects(t, bucket)
+	if len(keys) != 2 || !strings.HasPrefix(keys[0], "traces/") {
+		t.Errorf("objects %v, want one per service under traces/", keys)
 	}
 }
 

@@ -228,8 +228,9 @@ func TestHandler(t *testing.T) {
 		{name: "no content type", body: pb, status: 415, respType: ctProto, msg: "Content-Type"},
 		{name: "unknown encoding", hdr: hdr{"Content-Type": ctJSON, "Content-Encoding": "br"}, body: js, status: 415, respType: ctJSON, msg: `"br"`},
 		{name: "wrong method", method: http.MethodGet, hdr: hdr{"Content-Type": ctProto}, status: 405, respType: ctProto, header: hdr{"Allow": "POST"}},
-		{name: "traces", path: "/v1/traces", hdr: hdr{"Content-Type": ctJSON}, body: []byte("{}"), status: 404, respType: ctJSON, msg: "only logs are supported"},
-		{name: "metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": ctProto}, status: 404, respType: ctProto, msg: "only logs are supported"},
+		{name: "empty traces", path: "/v1/traces", hdr: hdr{"Content-Type": ctJSON}, body: []byte("{}"), status: 200, respType: ctJSON},
+		{name: "logs to traces", path: "/v1/traces", hdr: hdr{"Content-Type": ctProto}, body: pb, status: 400, respType: ctProto, msg: "resource_spans[0]"},
+		{name: "metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": ctProto}, status: 404, respType: ctProto, msg: "not supported yet"},
 		{name: "other path", path: "/v1/logs/x", hdr: hdr{"Content-Type": ctProto}, status: 404, respType: ctProto, msg: "not found"},
 
 		{name: "over limit", opts: otlphttp.Options{MaxBodyBytes: 1000}, hdr: hdr{"Content-Type": ctProto}, body: big, status: 413, respType: ctProto, msg: "limit of 1000 bytes"},
