@@ -68,7 +68,7 @@ func (d *Decoder) startJSON(l *Logs, format string) {
 }
 
 func (d *Decoder) endJSON() {
-	d.l, d.c = nil, nil
+	d.l, d.m, d.c = nil, nil, nil
 	d.in = nil
 }
 
@@ -76,7 +76,11 @@ func (d *Decoder) endJSON() {
 // line (0 outside JSON Lines) of the input.
 func (d *Decoder) jsonDocument(b []byte, off, line int) error {
 	d.in, d.pos, d.inOff, d.line = b, 0, off, line
-	if err := d.jRequest(); err != nil {
+	request := d.jRequest
+	if d.m != nil {
+		request = d.jMetricsRequest
+	}
+	if err := request(); err != nil {
 		return err
 	}
 	if d.jws() != 0 || d.pos < len(d.in) {

@@ -11,6 +11,11 @@ import "bytes"
 func (d *Decoder) DecodeLogsJSONLines(l *Logs, b []byte) error {
 	d.startJSON(l, "jsonl")
 	defer d.endJSON()
+	return d.jsonLines(b)
+}
+
+// jsonLines decodes each non-blank line of b as a request.
+func (d *Decoder) jsonLines(b []byte) error {
 	for off, line := 0, 1; off < len(b); line++ {
 		end := bytes.IndexByte(b[off:], '\n')
 		if end < 0 {
