@@ -236,6 +236,9 @@ func TestFuzzCorpus(t *testing.T) {
 	targets := map[string][][]byte{
 		"FuzzDecodeLogsProto": append(smallRandomRequests(3), protoSeeds()[8:14]...),
 		"FuzzDecodeLogsJSON":  jsonSeeds()[8:],
+		// The first metrics seeds are random requests, large for a corpus file.
+		"FuzzDecodeMetricsProto": metricsProtoSeeds()[4:],
+		"FuzzDecodeMetricsJSON":  metricsJSONSeeds()[4:],
 	}
 	for name, seeds := range targets {
 		dir := filepath.Join("testdata", "fuzz", name)
