@@ -244,8 +244,9 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 	var res Result
 	nowNanos := now.UnixNano()
 	b.res = b.res[:0]
-	for _, rl := range l.Resources {
-		b.res = append(b.res, b.resource(l, rl))
+	for i := range l.Resources {
+		rl := &l.Resources[i]
+		b.res = append(b.res, b.resource(&l.Common, &rl.Resource, rl.SchemaURL))
 	}
 	b.scopes = b.scopes[:0]
 	for _, sl := range l.Scopes {
@@ -311,9 +312,9 @@ func (b *Builder) partition(service string, hour int64) *Logs {
 	return p
 }
 
-func (b *Builder) resource(l *otlp.Logs, rl otlp.ResourceLogs) resourceInfo {
-	info := resourceInfo{service: UnknownService, schemaURL: rl.SchemaURL}
-	info.keys, info.vals = b.convert(&l.Common, rl.Attributes)
+func (b *Builder) resource(c *otlp.Common, r *otlp.Resource, schemaURL string) resourceInfo {
+	info := resourceInfo{service: UnknownService, schemaURL: schemaURL}
+	info.keys, info.vals = b.convert(c, r.Attributes)
 	for i, k := range info.keys {
 		switch k {
 		case attrServiceName:
