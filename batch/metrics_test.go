@@ -294,8 +294,8 @@ func TestMetricsReadByDuckDB(t *testing.T) {
 			"NegativeOffset INTEGER, NegativeBucketCounts UBIGINT[]",
 	}
 	wantRows := map[otlp.MetricType]string{
-		otlp.MetricGauge: `[{"MetricName":"mem","Value":9223372036854775807,"ValueInt":"9223372036854775807","n":2,"span":"0102030405060708","u":"u1"},` +
-			`{"MetricName":"mem","Value":"NaN","ValueInt":null,"n":0,"span":null,"u":null},{"MetricName":"mem","Value":null,"ValueInt":null,"n":0,"span":null,"u":null}]`,
+		otlp.MetricGauge: `[{"MetricName":"mem","Value":9223372036854776000,"ValueInt":"9223372036854775807","n":"2","span":"0102030405060708","u":"u1"},` +
+			`{"MetricName":"mem","Value":"NaN","ValueInt":null,"n":"0","span":null,"u":null},{"MetricName":"mem","Value":null,"ValueInt":null,"n":"0","span":null,"u":null}]`,
 		otlp.MetricHistogram: `[{"BucketCounts":["1","2","18446744073709551615"],"ExplicitBounds":[1,2.5],"Max":"Infinity","Sum":12.5},{"BucketCounts":[],"ExplicitBounds":[],"Max":null,"Sum":null}]`,
 		otlp.MetricSummary:   `[{"q":[{"Quantile":0.5,"Value":0.25},{"Quantile":1,"Value":"NaN"}]},{"q":[]}]`,
 	}
