@@ -119,7 +119,7 @@ var metricsProtoAccepted = []struct {
 	{"temporality and flags truncate", cat(metric(lenf(7, varf(2, 1<<33|2))), metric(lenf(5, lenf(1, varf(8, 1<<32|5)))))},
 	{"monotonic 2 is true", metric(lenf(7, varf(3, 2)))},
 	{"gauge ignores sum's fields", metric(lenf(5, varf(2, 1), varf(3, 1)))},
-	{"summary", metric(lenf(11, lenf(1, fix64f(4, 3), fix64f(5, math.Float64bits(-0.0)), lenf(6, fix64f(1, math.Float64bits(0.5)), fix64f(2, 1<<62)), lenf(6), varf(8, 1))))},
+	{"summary", metric(lenf(11, lenf(1, fix64f(4, 3), fix64f(5, math.Float64bits(math.Copysign(0, -1))), lenf(6, fix64f(1, math.Float64bits(0.5)), fix64f(2, 1<<62)), lenf(6), varf(8, 1))))},
 	{"empty ids", metric(lenf(5, lenf(1, lenf(5, lenf(4), lenf(5)))))},
 	{"scope and resource levels", cat(lenf(1, lenf(1, lenf(1, strf(1, "k"))), strf(3, "u"), lenf(2, lenf(1, strf(1, "s")), strf(3, "v"))), lenf(1))},
 }
