@@ -59,13 +59,13 @@ var TracesSchema = []pqenc.Node{
 	{Name: "Duration", Type: pqenc.Int64},
 	str("StatusCode", pqenc.Required),
 	str("StatusMessage", pqenc.Required),
-	listNode("Events",
+	structListNode("Events",
 		timestamp("Timestamp"),
 		str("Name", pqenc.Required),
 		mapNode("Attributes"),
 		uint32Node("DroppedAttributesCount"),
 	),
-	listNode("Links",
+	structListNode("Links",
 		pqenc.Node{Name: "TraceId", Type: pqenc.FixedLenByteArray, Length: 16},
 		pqenc.Node{Name: "SpanId", Type: pqenc.FixedLenByteArray, Length: 8},
 		str("TraceState", pqenc.Required),
@@ -86,11 +86,9 @@ func uint32Node(name string) pqenc.Node {
 	return pqenc.Node{Name: name, Type: pqenc.Int32, Logical: pqenc.Uint32}
 }
 
-// listNode is a required list of required structs of the fields.
-func listNode(name string, fields ...pqenc.Node) pqenc.Node {
-	return pqenc.Node{Name: name, Logical: pqenc.List, Children: []pqenc.Node{{
-		Name: "list", Repetition: pqenc.Repeated, Children: []pqenc.Node{{Name: "element", Children: fields}},
-	}}}
+// structListNode is a required list of required structs of the fields.
+func structListNode(name string, fields ...pqenc.Node) pqenc.Node {
+	return listNode(name, pqenc.Node{Children: fields})
 }
 
 var tracesSchema = mustSchema(TracesSchema)

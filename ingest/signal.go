@@ -52,9 +52,6 @@ func (s Signal) RejectedField() string { return signalInfo[s].rejected }
 // GRPCService is the full name of the signal's OTLP/gRPC service.
 func (s Signal) GRPCService() string { return signalInfo[s].service }
 
-// Supported reports whether requests of s can be stored yet.
-func (s Signal) Supported() bool { return s == Logs || s == Traces }
-
 // SignalForPath returns the signal posted to an OTLP/HTTP path.
 func SignalForPath(path string) (Signal, bool) {
 	for _, s := range Signals {
@@ -85,9 +82,11 @@ type Batch struct {
 	dec    otlp.Decoder
 	logs   otlp.Logs
 	lb     batch.Builder
-	traces otlp.Traces
-	tb     batch.TracesBuilder
-	parts  []Part
+	traces  otlp.Traces
+	tb      batch.TracesBuilder
+	metrics otlp.Metrics
+	mb      batch.MetricsBuilder
+	parts   []Part
 }
 
 // Reset empties b for requests of any signal; its memory is kept.
@@ -96,6 +95,8 @@ func (b *Batch) Reset() {
 	b.lb.Reset()
 	b.traces.Reset()
 	b.tb.Reset()
+	b.metrics.Reset()
+	b.mb.Reset()
 	clear(b.parts) // they point into the builders
 	b.parts = b.parts[:0]
 }
@@ -120,6 +121,30 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 	case Traces:
 		// A span's times are its own: there is nothing to fill in.
 		err = decodeTraces(&b.dec, &b.traces, body, f)
+	case Metrics:
+		m := &b.metrics
+		n0, n1, n2, n3 := len(m.NumberPoints), len(m.HistogramPoints), len(m.ExpHistogramPoints), len(m.SummaryPoints)
+		err = decodeMetrics(&b.dec, m, body, f)
+		if err == nil {
+			// A data point without a time is stamped with the time of reception.
+			fill := func(t *uint64) {
+				if *t == 0 {
+					*t = uint64(received)
+				}
+			}
+			for i := range m.NumberPoints[n0:] {
+				fill(&m.NumberPoints[n0+i].TimeUnixNano)
+			}
+			for i := range m.HistogramPoints[n1:] {
+				fill(&m.HistogramPoints[n1+i].TimeUnixNano)
+			}
+			for i := range m.ExpHistogramPoints[n2:] {
+				fill(&m.ExpHistogramPoints[n2+i].TimeUnixNano)
+			}
+			for i := range m.SummaryPoints[n3:] {
+				fill(&m.SummaryPoints[n3+i].TimeUnixNano)
+			}
+		}
 	default:
 		err = errUnknownSignal(s)
 	}
@@ -127,6 +152,18 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 		return &BadDataError{err}
 	}
 	return nil
+}
+
+func decodeMetrics(d *otlp.Decoder, m *otlp.Metrics, body []byte, f Format) error {
+	switch f {
+	case Protobuf:
+		return d.DecodeMetricsProto(m, body)
+	case JSON:
+		return d.DecodeMetricsJSON(m, body)
+	case JSONLines:
+		return d.DecodeMetricsJSONLines(m, body)
+	}
+	return errUnknownFormat(f)
 }
 
 func decodeTraces(d *otlp.Decoder, t *otlp.Traces, body []byte, f Format) error {
@@ -155,6 +192,14 @@ func decodeLogs(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
 
 var timeZero = time.Unix(0, 0)
 
+// metricsTables are the metrics tables' key prefixes, by type.
+var metricsTables = func() (t [otlp.MetricSummary + 1]string) {
+	for i := range t {
+		t[i] = "metrics/" + otlp.MetricType(i).String()
+	}
+	return t
+}()
+
 type signalError string
 
 func (e signalError) Error() string { return string(e) }
@@ -173,6 +218,9 @@ func (b *Batch) Count(s Signal) (items, rejected int, reason string) {
 	case Traces:
 		rejected, reason = batch.RejectedSpans(&b.traces)
 		return len(b.traces.Spans) - rejected, rejected, reason
+	case Metrics:
+		rejected, reason = batch.RejectedDataPoints(&b.metrics)
+		return b.metrics.DataPoints() - rejected, rejected, reason
 	}
 	return 0, 0, ""
 }
@@ -196,6 +244,13 @@ func (b *Batch) Build(s Signal) (parts []Part, rejected int, reason string) {
 		res := b.tb.Build(&b.traces, timeZero)
 		for _, p := range res.Partitions {
 			b.parts = append(b.parts, Part{Table: "traces", Schema: batch.TracesTable(), Service: p.Service,
+				Hour: p.Hour, MinTimestamp: p.MinTimestamp, Rows: p.Rows, Columns: p.Columns()})
+		}
+		rejected, reason = res.Rejected, res.Reason
+	case Metrics:
+		res := b.mb.Build(&b.metrics, timeZero)
+		for _, p := range res.Partitions {
+			b.parts = append(b.parts, Part{Table: metricsTables[p.Type], Schema: p.Schema(), Service: p.Service,
 				Hour: p.Hour, MinTimestamp: p.MinTimestamp, Rows: p.Rows, Columns: p.Columns()})
 		}
 		rejected, reason = res.Rejected, res.Reason

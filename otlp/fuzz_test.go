@@ -239,6 +239,9 @@ func TestFuzzCorpus(t *testing.T) {
 		// Traces: random and realistic requests and the hand-made cases.
 		"FuzzDecodeTracesProto": tracesProtoSeeds(),
 		"FuzzDecodeTracesJSON":  tracesJSONSeeds(),
+		// The first metrics seeds are random requests, large for a corpus file.
+		"FuzzDecodeMetricsProto": metricsProtoSeeds()[4:],
+		"FuzzDecodeMetricsJSON":  metricsJSONSeeds()[4:],
 	}
 	for name, seeds := range targets {
 		dir := filepath.Join("testdata", "fuzz", name)

@@ -67,7 +67,7 @@ type jsonState struct {
 func (d *Decoder) jsonInput(c *Common, b []byte, format, name string, resource func() error) error {
 	d.c, d.format, d.base = c, format, 0
 	defer func() {
-		d.l, d.t, d.c = nil, nil, nil
+		d.l, d.t, d.m, d.c = nil, nil, nil, nil
 		d.in = nil
 	}()
 	if format == "json" {

@@ -19,13 +19,18 @@ const MaxDepth = 64
 // Decoder decodes OTLP requests. Its zero value is ready to use; keeping one
 // around reuses its scratch memory. A Decoder is not safe for concurrent use.
 type Decoder struct {
-	l      *Logs   // the logs being decoded, when they are
-	t      *Traces // the traces being decoded, when they are
-	c      *Common // the request's shared lists, whatever its signal
-	base   uintptr // address of the input's first byte, for error offsets
+	l      *Logs    // the logs being decoded, when they are
+	t      *Traces  // the traces being decoded, when they are
+	m      *Metrics // the metrics being decoded, when they are
+	c      *Common  // the request's shared lists, whatever its signal
+	base   uintptr  // address of the input's first byte, for error offsets
 	format string
 	kvs    [MaxDepth + 1][]KeyValue // per-depth lists being collected
 	vals   [MaxDepth + 1][]Value
+	// mkvs are the lists of a metric's metadata and of an exemplar's
+	// filtered attributes, collected while the lists around them are.
+	mkvs [2][]KeyValue
+	sub  point // the exemplar, buckets or quantile being decoded (metrics)
 	// recKeys holds, by position, the attribute keys of the records decoded
 	// so far (protobuf): see logRecord.
 	recKeys []string

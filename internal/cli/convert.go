@@ -72,12 +72,12 @@ func convert(args []string, stdout, stderr io.Writer) int {
 	}
 	var signals []ingest.Signal
 	for _, sig := range ingest.Signals {
-		if sig.Supported() && (*signal == "auto" || *signal == sig.String()) {
+		if *signal == "auto" || *signal == sig.String() {
 			signals = append(signals, sig)
 		}
 	}
 	if len(signals) == 0 {
-		fmt.Fprintf(stderr, "otlp2parquet convert: --signal %q: want auto, logs, traces or metrics (supported: %s)\n", *signal, names(supported()))
+		fmt.Fprintf(stderr, "otlp2parquet convert: --signal %q: want auto, logs, traces or metrics\n", *signal)
 		return 2
 	}
 	bucket, err := file.New(*out)
@@ -130,24 +130,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func supported() []ingest.Signal {
-	var out []ingest.Signal
-	for _, sig := range ingest.Signals {
-		if sig.Supported() {
-			out = append(out, sig)
-		}
-	}
-	return out
-}
-
-func names(sigs []ingest.Signal) string {
-	s := make([]string, len(sigs))
-	for i, sig := range sigs {
-		s[i] = sig.String()
-	}
-	return strings.Join(s, ", ")
-}
-
 func convertFile(ctx context.Context, p *ingest.Pipeline, name string, signals []ingest.Signal, fixed *ingest.Format) (ingest.Result, ingest.Signal, ingest.Format, error) {
 	var data []byte
 	var err error
@@ -180,8 +162,9 @@ func convertFile(ctx context.Context, p *ingest.Pipeline, name string, signals [
 // detect picks the signal and format. The format comes from fixed, the
 // file name, or else the content: text starting with "{" is OTLP/JSON, or
 // JSON Lines when it holds more than one request; anything else is
-// protobuf. The signal is the first of signals the data decodes as; when
-// it decodes as none, the error says why for each.
+// protobuf. The signal is the first of signals the data decodes as, with
+// items (an empty request is the first signal's); when it decodes as none,
+// the error says why for each.
 func detect(name string, data []byte, signals []ingest.Signal, fixed *ingest.Format) (ingest.Signal, ingest.Format, error) {
 	var formats []ingest.Format
 	switch ext := strings.ToLower(filepath.Ext(name)); {
@@ -201,13 +184,22 @@ func detect(name string, data []byte, signals []ingest.Signal, fixed *ingest.For
 	}
 	var b ingest.Batch
 	var errs []error
+	var empty *[2]uint8 // the first signal and format that decoded, to nothing
 	for _, sig := range signals {
 		var sigErr error
 		for _, f := range formats {
 			b.Reset()
 			err := b.Decode(sig, data, f, 0)
 			if err == nil {
-				return sig, f, nil
+				// JSON readers ignore unknown fields, so another signal's
+				// JSON decodes, to nothing: only items tell.
+				if items, rejected, _ := b.Count(sig); items+rejected > 0 {
+					return sig, f, nil
+				}
+				if empty == nil {
+					empty = &[2]uint8{uint8(sig), uint8(f)}
+				}
+				continue
 			}
 			// A JSON Lines file whose first line is fine is a JSON Lines file with a bad later line.
 			var e *otlp.Error
@@ -217,10 +209,16 @@ func detect(name string, data []byte, signals []ingest.Signal, fixed *ingest.For
 				sigErr = err
 			}
 		}
+		if sigErr == nil {
+			continue
+		}
 		if len(signals) == 1 {
 			return 0, 0, sigErr
 		}
 		errs = append(errs, fmt.Errorf("as %s: %w", sig, sigErr))
+	}
+	if empty != nil {
+		return ingest.Signal(empty[0]), ingest.Format(empty[1]), nil
 	}
 	return 0, 0, fmt.Errorf("not an OTLP request of any signal: %w", errors.Join(errs...))
 }

@@ -13,8 +13,10 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/otlp2parquet/otlp2parquet/internal/duckdbtest"
+	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 )
 
 var base = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
@@ -276,5 +278,67 @@ func TestConvertFlagsAfterFiles(t *testing.T) {
 	}
 	if n := len(parquetFiles(t, out)); n != 2 {
 		t.Fatalf("%d files under --out, want 2", n)
+	}
+}
+
+// TestConvertSignals converts files of traces and metrics, their signal
+// detected from the content, and refuses a file of no signal with the
+// reason for each.
+func TestConvertSignals(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	traces, err := proto.Marshal(otlptest.RealisticTracesRequest(40, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := proto.Marshal(otlptest.RealisticMetricsRequest(30, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsJSON, err := otlptest.PdataMetricsJSON(otlptest.RealisticMetricsRequest(20, 1)) // OTLP/JSON: hex ids
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{
+		writeFile(t, filepath.Join(in, "spans.bin"), traces),
+		writeFile(t, filepath.Join(in, "points.pb"), metrics),
+		writeFile(t, filepath.Join(in, "points.json"), metricsJSON),
+	}
+	code, stdout, stderr := run(t, append([]string{"convert", "--out", out}, files...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, want := range []string{"spans.bin: traces protobuf, 40 spans", "points.pb: metrics protobuf, ", "points.json: metrics json, "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	var spans, points int
+	for _, f := range parquetFiles(t, out) {
+		rel, _ := filepath.Rel(out, f)
+		switch {
+		case strings.HasPrefix(rel, "traces/service-"):
+			spans++
+		case strings.HasPrefix(rel, "metrics/"):
+			points++
+		default:
+			t.Errorf("unexpected file %s", rel)
+		}
+	}
+	if spans < 2 || points == 0 {
+		t.Errorf("%d trace files and %d metrics files", spans, points)
+	}
+
+	// --signal picks one; a file of another signal is refused.
+	code, _, stderr = run(t, "convert", "--signal", "logs", "--out", out, files[0])
+	if code != 1 || !strings.Contains(stderr, "spans.bin") {
+		t.Errorf("traces as logs: exit %d, stderr %s", code, stderr)
+	}
+	garbage := writeFile(t, filepath.Join(in, "x.bin"), []byte{0x0a, 0x05, 0x01})
+	code, _, stderr = run(t, "convert", "--out", out, garbage)
+	if code != 1 || !strings.Contains(stderr, "as logs") || !strings.Contains(stderr, "as traces") || !strings.Contains(stderr, "as metrics") {
+		t.Errorf("garbage: exit %d, stderr %s", code, stderr)
+	}
+	if code, _, _ := run(t, "convert", "--signal", "profiles", files[0]); code != 2 {
+		t.Errorf("--signal profiles: exit %d, want 2", code)
 	}
 }

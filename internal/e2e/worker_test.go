@@ -113,7 +113,8 @@ func TestWorker(t *testing.T) {
 		{name: "gzip bomb", hdr: hdr{"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}, body: gzipBomb(t, workerMaxBody+(1<<20)), status: 413, msg: "decompressed, over the limit of 6291456 bytes"},
 		{name: "over the limit", hdr: hdr{"Content-Type": "application/x-protobuf"}, body: make([]byte, workerMaxBody+1), status: 413, msg: "limit of 6291456 bytes"},
 		{name: "wrong method", method: "GET", hdr: hdr{"Content-Type": "application/x-protobuf"}, status: 405, respHeader: "Allow"},
-		{name: "metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": "application/json"}, body: []byte("{}"), status: 404, msg: "not supported yet"},
+		{name: "logs as metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": "application/json"}, body: []byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"logRecords":7}]}]}]}`), status: 200},
+		{name: "bad metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": "application/json"}, body: []byte(`{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"gauge":{"dataPoints":[{"asDouble":"x"}]}}]}]}]}`), status: 400, msg: "asDouble"},
 		{name: "other path", path: "/", status: 404, msg: "not found"},
 	}
 	for _, c := range cases {

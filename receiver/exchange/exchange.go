@@ -146,9 +146,6 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 		return Admission{}, refused(f, 404, req.Path+": not found; OTLP data goes to POST "+
 			ingest.Logs.Path()+", "+ingest.Traces.Path()+" or "+ingest.Metrics.Path())
 	}
-	if !sig.Supported() {
-		return Admission{}, refused(f, 404, req.Path+": OTLP "+sig.String()+" are not supported yet")
-	}
 	if req.Method != "POST" {
 		rep := refused(f, 405, "method "+req.Method+" not allowed: POST OTLP "+sig.String()+" to "+req.Path)
 		rep.Header = append(rep.Header, Header{"Allow", "POST"})

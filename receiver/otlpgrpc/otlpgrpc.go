@@ -52,8 +52,8 @@ type Options struct {
 // are registered beside it (ingest.Signal.GRPCService).
 const ServiceName = "opentelemetry.proto.collector.logs.v1.LogsService"
 
-// NewServer returns a gRPC server with the OTLP services of every supported
-// signal registered. The caller runs it (Serve) and stops it (GracefulStop).
+// NewServer returns a gRPC server with the OTLP services of every signal
+// registered. The caller runs it (Serve) and stops it (GracefulStop).
 func NewServer(p ingest.Exporter, opts Options) *grpc.Server {
 	if opts.MaxRecvMsgSize <= 0 {
 		opts.MaxRecvMsgSize = DefaultMaxRecvMsgSize
@@ -80,9 +80,7 @@ func NewServer(p ingest.Exporter, opts Options) *grpc.Server {
 	}
 	srv := grpc.NewServer(append(sopts, opts.ServerOptions...)...)
 	for _, sig := range ingest.Signals {
-		if sig.Supported() {
-			srv.RegisterService(serviceDesc(sig), s)
-		}
+		srv.RegisterService(serviceDesc(sig), s)
 	}
 	return srv
 }

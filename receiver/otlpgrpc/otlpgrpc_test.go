@@ -14,6 +14,7 @@ import (
 	"time"
 
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
@@ -234,6 +235,23 @@ func TestTraces(t *testing.T) {
 	keys := objects(t, bucket)
 	if len(keys) != 2 || !strings.HasPrefix(keys[0], "traces/") {
 		t.Errorf("objects %v, want one per service under traces/", keys)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	bucket := memstore.New()
+	client := colmetricspb.NewMetricsServiceClient(serve(t, bucket, otlpgrpc.Options{}))
+	if _, err := client.Export(context.Background(), otlptest.RealisticMetricsRequest(50, 1)); err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	keys := objects(t, bucket)
+	if len(keys) == 0 {
+		t.Fatal("nothing stored")
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "metrics/") {
+			t.Errorf("key %q, want metrics/{type}/...", k)
+		}
 	}
 }
 

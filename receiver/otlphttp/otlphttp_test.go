@@ -230,7 +230,8 @@ func TestHandler(t *testing.T) {
 		{name: "wrong method", method: http.MethodGet, hdr: hdr{"Content-Type": ctProto}, status: 405, respType: ctProto, header: hdr{"Allow": "POST"}},
 		{name: "empty traces", path: "/v1/traces", hdr: hdr{"Content-Type": ctJSON}, body: []byte("{}"), status: 200, respType: ctJSON},
 		{name: "logs to traces", path: "/v1/traces", hdr: hdr{"Content-Type": ctProto}, body: pb, status: 400, respType: ctProto, msg: "resource_spans[0]"},
-		{name: "metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": ctProto}, status: 404, respType: ctProto, msg: "not supported yet"},
+		{name: "empty metrics", path: "/v1/metrics", hdr: hdr{"Content-Type": ctProto}, status: 200, respType: ctProto},
+		{name: "logs JSON to metrics: an unknown field, ignored", path: "/v1/metrics", hdr: hdr{"Content-Type": ctJSON}, body: js, status: 200, respType: ctJSON},
 		{name: "other path", path: "/v1/logs/x", hdr: hdr{"Content-Type": ctProto}, status: 404, respType: ctProto, msg: "not found"},
 
 		{name: "over limit", opts: otlphttp.Options{MaxBodyBytes: 1000}, hdr: hdr{"Content-Type": ctProto}, body: big, status: 413, respType: ctProto, msg: "limit of 1000 bytes"},
