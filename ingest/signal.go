@@ -79,9 +79,9 @@ type Part struct {
 // state one request (or one chunk of a write-ahead log) needs. Its zero
 // value is ready to use; keep one to reuse its memory. Not safe for concurrent use.
 type Batch struct {
-	dec    otlp.Decoder
-	logs   otlp.Logs
-	lb     batch.Builder
+	dec     otlp.Decoder
+	logs    otlp.Logs
+	lb      batch.Builder
 	traces  otlp.Traces
 	tb      batch.TracesBuilder
 	metrics otlp.Metrics

@@ -23,19 +23,19 @@ func TestKey(t *testing.T) {
 
 func TestSegment(t *testing.T) {
 	for in, want := range map[string]string{
-		"checkout":       "checkout",
-		"svc-1_a.b":      "svc-1_a.b",
-		"":               "unknown_service",
-		".":              "%2E",
-		"..":             "%2E%2E",
-		"../../x":        "..%2F..%2Fx",
-		"a/b\\c":         "a%2Fb%5Cc",
-		"year=2020":      "year%3D2020",
-		"tab\there\n":    "tab%09here%0A",
-		"100%":           "100%25",
-		"caf\u00e9":      "caf%C3%A9",
-		"...":            "...",
-		"~x":             "%7Ex",
+		"checkout":      "checkout",
+		"svc-1_a.b":     "svc-1_a.b",
+		"":              "unknown_service",
+		".":             "%2E",
+		"..":            "%2E%2E",
+		"../../x":       "..%2F..%2Fx",
+		"a/b\\c":        "a%2Fb%5Cc",
+		"year=2020":     "year%3D2020",
+		"tab\there\n":   "tab%09here%0A",
+		"100%":          "100%25",
+		"caf\u00e9":     "caf%C3%A9",
+		"...":           "...",
+		"~x":            "%7Ex",
 		"\x00\x7f\xff ": "%00%7F%FF%20",
 	} {
 		if got := string(AppendSegment(nil, in)); got != want {
