@@ -5,7 +5,8 @@
 // `make worker` bundles), storing into an in-memory stand-in for R2
 // (storage/r2/testdata/fake-r2.js). Run by bench/worker.sh (make worker-bench).
 //
-//   node bench/worker.mjs DIR NAME=FILE[:gzip] ...   (DIR holds the bundle)
+//   node bench/worker.mjs DIR NAME=FILE[:gzip][@PATH] ...   (DIR holds the bundle;
+//   PATH is /v1/logs unless given, e.g. @/v1/traces)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +55,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 for (const spec of specs) {
-  const [name, file] = spec.split('=');
+  const [name, rest] = spec.split('=');
+  const [file, urlPath = '/v1/logs'] = rest.split('@');
   const gz = file.endsWith(':gzip');
   const body = readFileSync(gz ? file.slice(0, -5) : file);
   const headers = { 'content-type': 'application/x-protobuf' };
@@ -63,7 +65,7 @@ for (const spec of specs) {
   const wall = [];
   let first;
   for (let i = 0; i < runs + 1; i++) {
-    const req = new Request('http://127.0.0.1/v1/logs', { method: 'POST', headers, body });
+    const req = new Request('http://127.0.0.1' + urlPath, { method: 'POST', headers, body });
     bucket.objects.clear();
     const r = await cpuMs(() => handle(req))();
     if (r.out.status !== 200) throw new Error(`${name}: status ${r.out.status}: ${new TextDecoder().decode(r.out.body)}`);

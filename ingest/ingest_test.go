@@ -342,3 +342,14 @@ func TestExportTraces(t *testing.T) {
 		t.Errorf("logs as traces: %v, want bad data", err)
 	}
 }
+
+// Forget drops the kept states; requests after it get new ones.
+func TestForget(t *testing.T) {
+	p := ingest.New(memstore.New(), ingest.Options{})
+	for range 3 {
+		if _, err := p.Export(context.Background(), ingest.Logs, request(t), ingest.Protobuf); err != nil {
+			t.Fatal(err)
+		}
+		p.Forget()
+	}
+}

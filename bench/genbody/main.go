@@ -1,4 +1,4 @@
-// Command genbody writes a realistic OTLP ExportLogsServiceRequest, in protobuf, to a file for the load benchmark (bench/load.sh).
+// Command genbody writes a realistic OTLP export request (logs, traces or metrics), in protobuf, to a file for the benchmarks (bench/load.sh, bench/worker.sh).
 package main
 
 import (
@@ -12,15 +12,28 @@ import (
 )
 
 func main() {
-	records := flag.Int("records", 100, "log records in the request")
-	services := flag.Int("services", 1, "services (resources) the records are spread over")
+	records := flag.Int("records", 100, "items (log records, spans or data points) in the request")
+	services := flag.Int("services", 1, "services (resources) the items are spread over")
+	signal := flag.String("signal", "logs", "logs, traces or metrics")
 	out := flag.String("out", "", "file to write the protobuf request to (required)")
 	flag.Parse()
 	if *out == "" || *records < 1 || *services < 1 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: genbody -records N -services S -out FILE")
+		fmt.Fprintln(os.Stderr, "usage: genbody [-signal logs|traces|metrics] -records N -services S -out FILE")
 		os.Exit(2)
 	}
-	b, err := proto.Marshal(otlptest.RealisticLogsRequest(*records, *services))
+	var req proto.Message
+	switch *signal {
+	case "logs":
+		req = otlptest.RealisticLogsRequest(*records, *services)
+	case "traces":
+		req = otlptest.RealisticTracesRequest(*records, *services)
+	case "metrics":
+		req = otlptest.RealisticMetricsRequest(*records, *services)
+	default:
+		fmt.Fprintf(os.Stderr, "genbody: -signal %q: want logs, traces or metrics\n", *signal)
+		os.Exit(2)
+	}
+	b, err := proto.Marshal(req)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "genbody: marshal %d records: %v\n", *records, err)
 		os.Exit(1)
@@ -29,5 +42,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "genbody: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Printf("genbody: %s: %d records, %d services, %d bytes\n", *out, *records, *services, len(b))
+	fmt.Printf("genbody: %s: %s, %d items, %d services, %d bytes\n", *out, *signal, *records, *services, len(b))
 }

@@ -87,6 +87,21 @@ func TestWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	gz := otlptest.Gzip(t, marshal(t, gzipReq))
+	spans := marshal(t, otlptest.RealisticTracesRequest(40, 2))
+	metricsReq := otlptest.RealisticMetricsRequest(30, 1)
+	points := 0
+	for _, rm := range metricsReq.ResourceMetrics {
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				points += len(m.GetGauge().GetDataPoints()) + len(m.GetSum().GetDataPoints()) + len(m.GetHistogram().GetDataPoints()) +
+					len(m.GetExponentialHistogram().GetDataPoints()) + len(m.GetSummary().GetDataPoints())
+			}
+		}
+	}
+	metricsJSON, err := otlptest.PdataMetricsJSON(metricsReq)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	type hdr = map[string]string
 	auth := "Bearer " + workerToken
@@ -103,6 +118,8 @@ func TestWorker(t *testing.T) {
 		{name: "protobuf", hdr: hdr{"Content-Type": "application/x-protobuf"}, body: pb, status: 200, stores: true},
 		{name: "json", hdr: hdr{"Content-Type": "application/json; charset=utf-8"}, body: js, status: 200, stores: true, msg: "{}"},
 		{name: "protobuf gzip", hdr: hdr{"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}, body: gz, status: 200, stores: true},
+		{name: "traces", path: "/v1/traces", hdr: hdr{"Content-Type": "application/x-protobuf"}, body: spans, status: 200, stores: true},
+		{name: "metrics json", path: "/v1/metrics", hdr: hdr{"Content-Type": "application/json"}, body: metricsJSON, status: 200, stores: true, msg: "{}"},
 		{name: "malformed protobuf", hdr: hdr{"Content-Type": "application/x-protobuf"}, body: pb[:len(pb)-7], status: 400, msg: "otlp: invalid protobuf"},
 		{name: "malformed json", hdr: hdr{"Content-Type": "application/json"}, body: []byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"x"}]}]}]}`), status: 400, msg: "timeUnixNano (byte 62)"},
 		{name: "corrupt gzip", hdr: hdr{"Content-Type": "application/json", "Content-Encoding": "gzip"}, body: js, status: 400, msg: "invalid gzip body"},
@@ -182,7 +199,7 @@ func TestWorker(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("6 MB request: %d %q", r.status, r.body)
 	}
-	served := w.served(t, 3+4+1) // the stored requests: three cases, four at once, this one
+	served := w.served(t, 5+4+1) // the stored requests: five cases, four at once, this one
 	mem := served[len(served)-1].memory
 	t.Logf("6 MB request (%d bytes): WebAssembly memory %d bytes (%.1f MiB) afterwards; workerd peak RSS %.1f MiB (all its isolates and the runtime)",
 		len(big), mem, float64(mem)/(1<<20), float64(w.workerdPeakRSS())/(1<<20))
@@ -203,7 +220,8 @@ func TestWorker(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	var fetch []string
 	for _, k := range keys {
-		if strings.HasPrefix(k, "logs/pb-") || strings.HasPrefix(k, "logs/json-") || strings.HasPrefix(k, "logs/gz-") {
+		if strings.HasPrefix(k, "logs/pb-") || strings.HasPrefix(k, "logs/json-") || strings.HasPrefix(k, "logs/gz-") ||
+			strings.HasPrefix(k, "traces/") || strings.HasPrefix(k, "metrics/") {
 			fetch = append(fetch, k)
 		}
 	}
@@ -234,10 +252,19 @@ func TestWorker(t *testing.T) {
 		t.Errorf("columns:\n%v\nwant\n%s", got, wantCols)
 	}
 
-	all := duckdbtest.Query(t, `SELECT count(*) AS n, count(DISTINCT ServiceName) AS services FROM read_parquet(`+
-		sqlString(filepath.ToSlash(filepath.Join(w.state, "v3", "r2", "otel-logs", "blobs"))+"/*")+`)`)
-	if n := num(t, all[0]["n"]); n != 200+50+300+4*100+11600 {
-		t.Errorf("local R2 holds %d records, want %d", n, 200+50+300+4*100+11600)
+	for dir, want := range map[string]int{"traces": 40, "metrics": points} {
+		got := duckdbtest.Query(t, `SELECT count(*) AS n, count(*) FILTER (WHERE ServiceName <> 'service-0' AND ServiceName <> 'service-1') AS other
+			FROM `+signalGlob(out, dir))
+		if n := num(t, got[0]["n"]); n != int64(want) || num(t, got[0]["other"]) != 0 {
+			t.Errorf("%s: DuckDB found %v, want %d rows of service-0 and -1", dir, got, want)
+		}
+	}
+
+	// Every object, logs, traces and metrics, straight from the local R2 files.
+	all := duckdbtest.Query(t, `SELECT count(*) AS n FROM read_parquet(`+
+		sqlString(filepath.ToSlash(filepath.Join(w.state, "v3", "r2", "otel-logs", "blobs"))+"/*")+`, union_by_name = true)`)
+	if n, want := num(t, all[0]["n"]), int64(200+50+300+4*100+11600+40+points); n != want {
+		t.Errorf("local R2 holds %d rows, want %d", n, want)
 	}
 }
 
@@ -499,11 +526,10 @@ func (w *wranglerDev) servedLines(t testing.TB) []servedLine {
 				t.Fatalf("Worker's log: keys %s: %v", m[2], err)
 			}
 		}
-		var keys []string
-		if list != "" {
-			keys = strings.Split(list, ",")
+		if list == "" {
+			continue // stored nothing (an empty request)
 		}
-		lines = append(lines, servedLine{mem, keys})
+		lines = append(lines, servedLine{mem, strings.Split(list, ",")})
 	}
 	return lines
 }
