@@ -243,6 +243,22 @@ func TestLambda(t *testing.T) {
 			t.Errorf("service %s: %v, want %d records", svc, row, want[svc])
 		}
 	}
+
+	// Traces (Function URL, protobuf) and metrics (REST, JSON) to their routes.
+	r = e.invoke(t, functionURLEvent("/v1/traces", map[string]string{"content-type": ctProto, "authorization": auth},
+		marshal(t, otlptest.RealisticTracesRequest(30, 1)), true))
+	r.exportResponse(t, ctProto)
+	summary, err := otlptest.PdataMetricsJSON(summaryRequest("lambda-metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.invoke(t, restEvent("/v1/metrics", map[string]string{"Content-Type": ctJSON, "Authorization": auth}, summary))
+	r.exportResponse(t, ctJSON)
+	spans := duckdbtest.Query(t, `SELECT count(*) AS n, min(ServiceName) AS s FROM `+signalGlob(root, "traces"))
+	points := duckdbtest.Query(t, `SELECT count(*) AS n, min(ServiceName) AS s, sum(Count) AS c FROM `+signalGlob(root, "metrics/summary"))
+	if num(t, spans[0]["n"]) != 30 || spans[0]["s"] != "service-0" || num(t, points[0]["n"]) != 2 || points[0]["s"] != "lambda-metrics" || num(t, points[0]["c"]) != 30 {
+		t.Errorf("traces %v, summary points %v; want 30 spans of service-0 and 2 points of lambda-metrics", spans, points)
+	}
 	stored := len(parquetFiles(t, root))
 
 	for _, c := range []struct {
@@ -255,6 +271,8 @@ func TestLambda(t *testing.T) {
 		{"malformed JSON", restEvent("/v1/logs", map[string]string{"Content-Type": ctJSON, "Authorization": auth}, []byte(`{"resourceLogs": [{`)), 400, 3},
 		{"no token", functionURLEvent("/v1/logs", map[string]string{"content-type": ctProto}, pb, true), 401, 16},
 		{"wrong content type", functionURLEvent("/v1/logs", map[string]string{"content-type": "text/plain", "authorization": auth}, []byte("hello"), false), 415, 3},
+		{"logs posted as traces", functionURLEvent("/v1/traces", map[string]string{"content-type": ctProto, "authorization": auth}, encode(t, logsRequest("x", "x", 3, 0), ctProto), true), 400, 3},
+		{"unknown path", functionURLEvent("/v1/profiles", map[string]string{"content-type": ctProto, "authorization": auth}, pb, true), 404, 5},
 	} {
 		r := e.invoke(t, c.event)
 		if r.status != c.status {
