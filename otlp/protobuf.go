@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/otlp2parquet/otlp2parquet/internal/protowire"
 )
 
 // MaxDepth caps how deeply AnyValue arrays and kvlists may nest. Real telemetry
