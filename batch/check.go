@@ -1,9 +1,9 @@
 package batch
 
 import (
-	"fmt"
 	"math"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
 )
 
@@ -26,7 +26,7 @@ func RejectedTimes(l *otlp.Logs) (rejected int, reason string) {
 					if ts <= math.MaxInt64 {
 						field, v = "observed_time_unix_nano", observed
 					}
-					reason = fmt.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
+					reason = fmtlite.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
 						ri, si-rl.Scopes.Start, i-sl.Records.Start, field, v)
 				}
 				rejected++

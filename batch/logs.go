@@ -2,11 +2,11 @@
 package batch
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"time"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/pqenc"
 )
@@ -270,7 +270,7 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 						if ts <= math.MaxInt64 {
 							field, v = "observed_time_unix_nano", observed
 						}
-						res.Reason = fmt.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
+						res.Reason = fmtlite.Sprintf("resource_logs[%d].scope_logs[%d].log_records[%d] (the first of them): %s %d is after the year 2262, past a signed 64-bit nanosecond timestamp",
 							rIndex, si-rl.Scopes.Start, i-sl.Records.Start, field, v)
 					}
 					res.Rejected++

@@ -4,12 +4,12 @@ package ingest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/batch"
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
 	"github.com/otlp2parquet/otlp2parquet/layout"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -36,7 +36,7 @@ func (f Format) String() string {
 	case JSONLines:
 		return "jsonl"
 	}
-	return fmt.Sprintf("Format(%d)", uint8(f))
+	return fmtlite.Sprintf("Format(%d)", uint8(f))
 }
 
 // ParseFormat reads a format name as the command line and configuration spell it.
@@ -49,7 +49,7 @@ func ParseFormat(s string) (Format, error) {
 	case "jsonl", "ndjson":
 		return JSONLines, nil
 	}
-	return 0, fmt.Errorf("unknown format %q (want protobuf, json or jsonl)", s)
+	return 0, fmtlite.Errorf("unknown format %q (want protobuf, json or jsonl)", s)
 }
 
 // Options tune the Parquet files. The zero value is the defaults.
@@ -165,7 +165,7 @@ func Decode(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
 	case JSONLines:
 		err = d.DecodeLogsJSONLines(l, body)
 	default:
-		err = fmt.Errorf("unknown format %v", f)
+		err = fmtlite.Errorf("unknown format %v", f)
 	}
 	if err != nil {
 		return &BadDataError{err}
@@ -180,7 +180,7 @@ func Decode(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
 // body is not retained.
 func (p *Pipeline) ExportLogs(ctx context.Context, body []byte, f Format) (Result, error) {
 	if err := p.slots.Acquire(ctx); err != nil {
-		return Result{}, fmt.Errorf("ingest: %w", err)
+		return Result{}, fmtlite.Errorf("ingest: %w", err)
 	}
 	defer p.slots.Release()
 	st := p.getState()
@@ -214,23 +214,23 @@ func (p *Pipeline) store(ctx context.Context, st *state) (Result, error) {
 	defer st.builder.Reset()
 	res := Result{Rejected: built.Rejected}
 	if built.Rejected > 0 {
-		res.Message = fmt.Sprintf("%d log records rejected: %s", built.Rejected, built.Reason)
+		res.Message = fmtlite.Sprintf("%d log records rejected: %s", built.Rejected, built.Reason)
 	}
 	for _, part := range built.Partitions {
 		st.writer.Reset()
 		if err := st.writer.WriteRows(part.Columns(), part.Rows); err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
+			return Result{}, fmtlite.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
 		}
 		data, err := st.writer.Finish()
 		if err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
+			return Result{}, fmtlite.Errorf("ingest: encode service %q hour %d: %w", part.Service, part.Hour, err)
 		}
 		key := layout.Key("logs", part.Service, part.Hour, layout.NewID(), part.MinTimestamp)
 		if err := p.bucket.Put(ctx, key, data); err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: store: %w", err)
+			return Result{}, fmtlite.Errorf("ingest: store: %w", err)
 		}
 		res.Objects = append(res.Objects, Object{Key: key, Rows: part.Rows, Bytes: len(data)})
 		res.Records += part.Rows

@@ -1,7 +1,6 @@
 package otlp
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -45,14 +44,17 @@ func (e *Error) Error() string {
 	sb.WriteString("otlp: invalid ")
 	sb.WriteString(e.Format)
 	if e.Line > 0 {
-		fmt.Fprintf(&sb, " line %d", e.Line)
+		sb.WriteString(" line ")
+		sb.WriteString(strconv.Itoa(e.Line))
 	}
 	if p := e.Path(); p != "" {
 		sb.WriteString(" at ")
 		sb.WriteString(p)
 	}
 	if e.Offset >= 0 {
-		fmt.Fprintf(&sb, " (byte %d)", e.Offset)
+		sb.WriteString(" (byte ")
+		sb.WriteString(strconv.Itoa(e.Offset))
+		sb.WriteByte(')')
 	}
 	sb.WriteString(": ")
 	sb.WriteString(e.Msg)

@@ -2,12 +2,12 @@
 package exchange
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
 )
@@ -142,22 +142,22 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 	switch req.Path {
 	case LogsPath:
 	case "/v1/traces", "/v1/metrics":
-		return Admission{}, refused(f, 404, fmt.Sprintf("%s: only logs are supported yet (POST %s)", req.Path, LogsPath))
+		return Admission{}, refused(f, 404, fmtlite.Sprintf("%s: only logs are supported yet (POST %s)", req.Path, LogsPath))
 	default:
-		return Admission{}, refused(f, 404, fmt.Sprintf("%s: not found; OTLP logs go to POST %s", req.Path, LogsPath))
+		return Admission{}, refused(f, 404, fmtlite.Sprintf("%s: not found; OTLP logs go to POST %s", req.Path, LogsPath))
 	}
 	if req.Method != "POST" {
-		rep := refused(f, 405, fmt.Sprintf("method %s not allowed: POST OTLP logs to %s", req.Method, LogsPath))
+		rep := refused(f, 405, fmtlite.Sprintf("method %s not allowed: POST OTLP logs to %s", req.Method, LogsPath))
 		rep.Header = append(rep.Header, Header{"Allow", "POST"})
 		return Admission{}, rep
 	}
 	if !r.token.Check(req.Authorization) {
-		rep := Failure(f, fmt.Errorf("%w: missing or wrong bearer token", ingest.ErrUnauthenticated))
+		rep := Failure(f, fmtlite.Errorf("%w: missing or wrong bearer token", ingest.ErrUnauthenticated))
 		rep.Header = append(rep.Header, Header{"WWW-Authenticate", `Bearer realm="otlp2parquet"`})
 		return Admission{}, rep
 	}
 	if f == Unknown {
-		return Admission{}, Failure(f, fmt.Errorf("%w: Content-Type %q; want %s or %s",
+		return Admission{}, Failure(f, fmtlite.Errorf("%w: Content-Type %q; want %s or %s",
 			ingest.ErrUnsupportedMediaType, req.ContentType, ContentProtobuf, ContentJSON))
 	}
 	enc, err := r.parseEncoding(req.ContentEncoding)
@@ -165,7 +165,7 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 		return Admission{}, Failure(f, err)
 	}
 	if enc == Identity && req.ContentLength > r.max {
-		return Admission{}, Failure(f, fmt.Errorf("body of %d bytes is over the limit of %d bytes: %w", req.ContentLength, r.max, ingest.ErrTooLarge))
+		return Admission{}, Failure(f, fmtlite.Errorf("body of %d bytes is over the limit of %d bytes: %w", req.ContentLength, r.max, ingest.ErrTooLarge))
 	}
 	return Admission{Format: f, Encoding: enc}, nil
 }
@@ -180,14 +180,14 @@ func (r *Receiver) parseEncoding(v string) (Encoding, error) {
 	case "zstd":
 		enc = Zstd
 	default:
-		return 0, fmt.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
+		return 0, fmtlite.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
 	}
 	for _, e := range r.encodings {
 		if e == enc {
 			return enc, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
+	return 0, fmtlite.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
 }
 
 func (r *Receiver) encodingList() string {
