@@ -114,7 +114,11 @@ func appendf(b []byte, format string, args []any, wrap bool) ([]byte, []error) {
 }
 
 func appendArg(b []byte, arg any, verb byte, sharp bool) []byte {
-	var s string
+	var (
+		i        int64
+		u        uint64
+		unsigned bool
+	)
 	switch a := arg.(type) {
 	case nil:
 		if verb == 'v' {
@@ -122,81 +126,81 @@ func appendArg(b []byte, arg any, verb byte, sharp bool) []byte {
 		}
 		return append(append(b, '%', '!', verb), "(<nil>)"...)
 	case string:
-		s = a
+		return appendString(b, a, verb)
 	case []byte:
 		if verb == 'v' {
 			return bad(b, verb) // fmt prints the numbers
 		}
-		s = string(a)
+		return appendString(b, string(a), verb)
 	case error:
-		s = a.Error()
+		return appendString(b, a.Error(), verb)
 	case Stringer:
-		s = a.String()
+		return appendString(b, a.String(), verb)
 	case bool:
 		if verb != 'v' {
 			return bad(b, verb)
 		}
 		return strconv.AppendBool(b, a)
 	case int:
-		return appendInt(b, int64(a), verb, sharp)
+		i = int64(a)
 	case int8:
-		return appendInt(b, int64(a), verb, sharp)
+		i = int64(a)
 	case int16:
-		return appendInt(b, int64(a), verb, sharp)
+		i = int64(a)
 	case int32:
-		return appendInt(b, int64(a), verb, sharp)
+		i = int64(a)
 	case int64:
-		return appendInt(b, a, verb, sharp)
+		i = a
 	case uint:
-		return appendUint(b, uint64(a), verb, sharp)
+		u, unsigned = uint64(a), true
 	case uint8:
-		return appendUint(b, uint64(a), verb, sharp)
+		u, unsigned = uint64(a), true
 	case uint16:
-		return appendUint(b, uint64(a), verb, sharp)
+		u, unsigned = uint64(a), true
 	case uint32:
-		return appendUint(b, uint64(a), verb, sharp)
+		u, unsigned = uint64(a), true
 	case uint64:
-		return appendUint(b, a, verb, sharp)
+		u, unsigned = a, true
 	default:
 		return bad(b, verb)
 	}
+	// An integer: its magnitude in u, its sign in neg.
+	neg := !unsigned && i < 0
+	if !unsigned {
+		u = uint64(i)
+		if neg {
+			u = -u
+		}
+	}
+	switch verb {
+	case 'd', 'v', 'x':
+		if neg {
+			b = append(b, '-')
+		}
+		base := 10
+		if verb == 'x' {
+			base = 16
+			if sharp {
+				b = append(b, "0x"...)
+			}
+		}
+		return strconv.AppendUint(b, u, base)
+	case 'c':
+		r := utf8.RuneError
+		if !neg && u <= utf8.MaxRune {
+			r = rune(u)
+		}
+		return utf8.AppendRune(b, r)
+	}
+	return bad(b, verb)
+}
+
+func appendString(b []byte, s string, verb byte) []byte {
 	switch verb {
 	case 's', 'v':
 		return append(b, s...)
 	case 'q':
 		return strconv.AppendQuote(b, s)
-	}
-	return bad(b, verb)
-}
-
-func appendInt(b []byte, v int64, verb byte, sharp bool) []byte {
-	switch {
-	case verb == 'd' || verb == 'v':
-		return strconv.AppendInt(b, v, 10)
-	case v >= 0:
-		return appendUint(b, uint64(v), verb, sharp)
-	case verb == 'x':
-		return appendUint(append(b, '-'), uint64(-v), verb, sharp)
-	case verb == 'c':
-		return utf8.AppendRune(b, utf8.RuneError)
-	}
-	return bad(b, verb)
-}
-
-func appendUint(b []byte, v uint64, verb byte, sharp bool) []byte {
-	switch verb {
-	case 'd', 'v':
-		return strconv.AppendUint(b, v, 10)
-	case 'x':
-		if sharp {
-			b = append(b, "0x"...)
-		}
-		return strconv.AppendUint(b, v, 16)
-	case 'c':
-		if v > utf8.MaxRune {
-			v = utf8.RuneError
-		}
-		return utf8.AppendRune(b, rune(v))
 	}
 	return bad(b, verb)
 }
