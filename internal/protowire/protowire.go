@@ -54,6 +54,7 @@ var (
 // ParseError is the error of a negative length n returned by a Consume
 // function (nil when n >= 0). Its texts are protowire's without the
 // "proto: " prefix; a truncated input is io.ErrUnexpectedEOF.
+//
 //go:noinline
 func ParseError(n int) error {
 	if n >= 0 {
