@@ -150,8 +150,8 @@ func (e *BadDataError) Unwrap() error { return e.Err }
 
 // IsBadData reports whether err means the request itself is at fault.
 func IsBadData(err error) bool {
-	var b *BadDataError
-	return errors.As(err, &b)
+	_, ok := errors.AsType[*BadDataError](err)
+	return ok
 }
 
 // Decode appends the request in body to l.
