@@ -2,12 +2,15 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 
 	"github.com/otlp2parquet/otlp2parquet/batch"
 	"github.com/otlp2parquet/otlp2parquet/ingest"
@@ -136,5 +139,59 @@ func BenchmarkWholePath(b *testing.B) {
 				_, _ = p.Export(context.Background(), ingest.Logs, body, ingest.Protobuf)
 			}))/float64(sz.records), "allocs/record")
 		})
+	}
+}
+
+// BenchmarkSignals is the whole path for traces and metrics (the realistic
+// requests of internal/otlptest: spans with events and links over three
+// services; data points of the five metric types), with the official
+// decoder on the same bytes for comparison. items/s counts spans or data
+// points.
+func BenchmarkSignals(b *testing.B) {
+	type signal struct {
+		name     string
+		sig      ingest.Signal
+		request  func(n int) proto.Message
+		official func() proto.Message
+	}
+	signals := []signal{
+		{"traces", ingest.Traces, func(n int) proto.Message { return otlptest.RealisticTracesRequest(n, 3) },
+			func() proto.Message { return new(coltracepb.ExportTraceServiceRequest) }},
+		{"metrics", ingest.Metrics, func(n int) proto.Message { return otlptest.RealisticMetricsRequest(n, 3) },
+			func() proto.Message { return new(colmetricspb.ExportMetricsServiceRequest) }},
+	}
+	for _, s := range signals {
+		for _, n := range []int{100, 10000} {
+			body, err := proto.Marshal(s.request(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := ingest.New(discard{}, ingest.Options{})
+			res, err := p.Export(context.Background(), s.sig, body, ingest.Protobuf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			items := res.Records // RealisticMetricsRequest makes about n points
+			b.Run(fmt.Sprintf("%s/%ditems/WholePath", s.name, n), func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := p.Export(context.Background(), s.sig, body, ingest.Protobuf); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			})
+			b.Run(fmt.Sprintf("%s/%ditems/OfficialUnmarshal", s.name, n), func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := proto.Unmarshal(body, s.official()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(items)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			})
+		}
 	}
 }

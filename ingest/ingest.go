@@ -4,12 +4,12 @@ package ingest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
 	"github.com/otlp2parquet/otlp2parquet/layout"
 	"github.com/otlp2parquet/otlp2parquet/pqenc"
@@ -35,7 +35,7 @@ func (f Format) String() string {
 	case JSONLines:
 		return "jsonl"
 	}
-	return fmt.Sprintf("Format(%d)", uint8(f))
+	return fmtlite.Sprintf("Format(%d)", uint8(f))
 }
 
 // ParseFormat reads a format name as the command line and configuration spell it.
@@ -48,7 +48,7 @@ func ParseFormat(s string) (Format, error) {
 	case "jsonl", "ndjson":
 		return JSONLines, nil
 	}
-	return 0, fmt.Errorf("unknown format %q (want protobuf, json or jsonl)", s)
+	return 0, fmtlite.Errorf("unknown format %q (want protobuf, json or jsonl)", s)
 }
 
 // Options tune the Parquet files. The zero value is the defaults.
@@ -156,8 +156,8 @@ func (e *BadDataError) Unwrap() error { return e.Err }
 
 // IsBadData reports whether err means the request itself is at fault.
 func IsBadData(err error) bool {
-	var b *BadDataError
-	return errors.As(err, &b)
+	_, ok := errors.AsType[*BadDataError](err)
+	return ok
 }
 
 // Export decodes an export request of signal s, writes one Parquet object
@@ -167,7 +167,7 @@ func IsBadData(err error) bool {
 // as stored. body is not retained.
 func (p *Pipeline) Export(ctx context.Context, s Signal, body []byte, f Format) (Result, error) {
 	if err := p.slots.Acquire(ctx); err != nil {
-		return Result{}, fmt.Errorf("ingest: %w", err)
+		return Result{}, fmtlite.Errorf("ingest: %w", err)
 	}
 	defer p.slots.Release()
 	st := p.getState()
@@ -223,17 +223,17 @@ func (p *Pipeline) store(ctx context.Context, s Signal, st *state) (Result, erro
 		w := p.writer(st, part.Schema)
 		if err := w.WriteRows(part.Columns, part.Rows); err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)
+			return Result{}, fmtlite.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)
 		}
 		data, err := w.Finish()
 		if err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)
+			return Result{}, fmtlite.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)
 		}
 		key := layout.Key(part.Table, part.Service, part.Hour, layout.NewID(), part.MinTimestamp)
 		if err := p.bucket.Put(ctx, key, data); err != nil {
 			p.undo(res.Objects)
-			return Result{}, fmt.Errorf("ingest: store: %w", err)
+			return Result{}, fmtlite.Errorf("ingest: store: %w", err)
 		}
 		res.Objects = append(res.Objects, Object{Key: key, Rows: part.Rows, Bytes: len(data)})
 		res.Records += part.Rows

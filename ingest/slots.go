@@ -2,8 +2,9 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // Slots bounds the requests doing one kind of work at once. A request that
@@ -33,7 +34,7 @@ func (s *Slots) Acquire(ctx context.Context) error {
 	case s.c <- struct{}{}:
 		return nil
 	case <-t.C:
-		return fmt.Errorf("%w: %d requests being %s, none finished within %v", ErrOverloaded, cap(s.c), s.what, s.wait)
+		return fmtlite.Errorf("%w: %d requests being %s, none finished within %v", ErrOverloaded, cap(s.c), s.what, s.wait)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

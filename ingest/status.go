@@ -113,6 +113,6 @@ func Classify(err error) Outcome {
 // isDecodeError reports a decoder error that reached a receiver without
 // going through the Pipeline.
 func isDecodeError(err error) bool {
-	var e *otlp.Error
-	return errors.As(err, &e)
+	_, ok := errors.AsType[*otlp.Error](err)
+	return ok
 }

@@ -1,7 +1,6 @@
 package otlp
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -45,14 +44,17 @@ func (e *Error) Error() string {
 	sb.WriteString("otlp: invalid ")
 	sb.WriteString(e.Format)
 	if e.Line > 0 {
-		fmt.Fprintf(&sb, " line %d", e.Line)
+		sb.WriteString(" line ")
+		sb.WriteString(strconv.Itoa(e.Line))
 	}
 	if p := e.Path(); p != "" {
 		sb.WriteString(" at ")
 		sb.WriteString(p)
 	}
 	if e.Offset >= 0 {
-		fmt.Fprintf(&sb, " (byte %d)", e.Offset)
+		sb.WriteString(" (byte ")
+		sb.WriteString(strconv.Itoa(e.Offset))
+		sb.WriteByte(')')
 	}
 	sb.WriteString(": ")
 	sb.WriteString(e.Msg)
@@ -60,9 +62,18 @@ func (e *Error) Error() string {
 }
 
 // within records that err happened inside the field name (index i, or -1).
+// Only its nil check is inlined into the decoders' many call sites: the rest,
+// out of line, keeps about 4 KB off the WebAssembly build's gzip size.
 func within(err error, name string, i int) error {
+	if err != nil {
+		addPath(err, name, i)
+	}
+	return err
+}
+
+//go:noinline
+func addPath(err error, name string, i int) {
 	if e, ok := err.(*Error); ok {
 		e.path = append(e.path, pathElem{name, i})
 	}
-	return err
 }

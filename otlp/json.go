@@ -3,12 +3,13 @@ package otlp
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"math"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // maxSkipDepth caps how deeply an unknown field's value may nest, as protojson
@@ -105,7 +106,7 @@ func (d *Decoder) jsonDocument(b []byte, off, line int, name string, resource fu
 }
 
 func (d *Decoder) jerr(at int, format string, args ...any) *Error {
-	return &Error{Format: d.format, Offset: d.inOff + at, Line: d.line, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Format: d.format, Offset: d.inOff + at, Line: d.line, Msg: fmtlite.Sprintf(format, args...)}
 }
 
 // ws skips whitespace and returns the byte at d.pos, or 0 at the end.
@@ -142,7 +143,7 @@ func (d *Decoder) jfound() string {
 	case c < utf8.RuneSelf:
 		return "unexpected character " + strconv.QuoteRuneToASCII(rune(c))
 	default:
-		return fmt.Sprintf("unexpected byte %#x", c)
+		return fmtlite.Sprintf("unexpected byte %#x", c)
 	}
 }
 

@@ -1,6 +1,6 @@
 package otlp
 
-import "google.golang.org/protobuf/encoding/protowire"
+import "github.com/otlp2parquet/otlp2parquet/internal/protowire"
 
 // Helpers of the metrics decoder that others may use: a generic field loop
 // and moving a collected attribute list into Common. (The levels every signal

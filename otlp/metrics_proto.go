@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/otlp2parquet/otlp2parquet/internal/protowire"
 )
 
 // DecodeMetricsProto appends the protobuf ExportMetricsServiceRequest (or
@@ -392,7 +392,7 @@ func (d *Decoder) numbers(b []byte, n int, typ protowire.Type, f *pointField) ([
 	}
 	if typ != protowire.BytesType {
 		if typ != want {
-			return nil, within(d.errAt(b, "wire type %d, want %d or 2 (packed)", typ, want), f.name, -1)
+			return nil, within(d.errAt(b, "wire type %d, want %d or 2 (packed)", int(typ), int(want)), f.name, -1)
 		}
 		var u uint64
 		var err error

@@ -2,13 +2,13 @@ package otlp
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"slices"
 	"unicode/utf8"
 	"unsafe"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
+	"github.com/otlp2parquet/otlp2parquet/internal/protowire"
 )
 
 // MaxDepth caps how deeply AnyValue arrays and kvlists may nest. Real telemetry
@@ -109,7 +109,7 @@ func (d *Decoder) errAt(at []byte, format string, args ...any) *Error {
 			off = int(uintptr(unsafe.Pointer(&at[0])) - d.base)
 		}
 	}
-	return &Error{Format: d.format, Offset: off, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Format: d.format, Offset: off, Msg: fmtlite.Sprintf(format, args...)}
 }
 
 // The decoding loops take their common cases inline (Go does not inline the
@@ -169,7 +169,7 @@ func (d *Decoder) message(b []byte, n int, typ protowire.Type, name string) (v, 
 		return v, rest, nil
 	}
 	if typ != protowire.BytesType {
-		return nil, nil, within(d.errAt(b, "wire type %d, want 2 (length-delimited)", typ), name, -1)
+		return nil, nil, within(d.errAt(b, "wire type %d, want 2 (length-delimited)", int(typ)), name, -1)
 	}
 	v, m := protowire.ConsumeBytes(b[n:])
 	if m < 0 {
@@ -194,7 +194,7 @@ func (d *Decoder) varint(b []byte, n int, typ protowire.Type, name string) (uint
 		return uint64(b[n]), b[n+1:], nil
 	}
 	if typ != protowire.VarintType {
-		return 0, nil, within(d.errAt(b, "wire type %d, want 0 (varint)", typ), name, -1)
+		return 0, nil, within(d.errAt(b, "wire type %d, want 0 (varint)", int(typ)), name, -1)
 	}
 	v, m := protowire.ConsumeVarint(b[n:])
 	if m < 0 {
@@ -208,7 +208,7 @@ func (d *Decoder) fixed64(b []byte, n int, typ protowire.Type, name string) (uin
 		return binary.LittleEndian.Uint64(b[n:]), b[n+8:], nil
 	}
 	if typ != protowire.Fixed64Type {
-		return 0, nil, within(d.errAt(b, "wire type %d, want 1 (64-bit)", typ), name, -1)
+		return 0, nil, within(d.errAt(b, "wire type %d, want 1 (64-bit)", int(typ)), name, -1)
 	}
 	v, m := protowire.ConsumeFixed64(b[n:])
 	if m < 0 {
@@ -222,7 +222,7 @@ func (d *Decoder) fixed32(b []byte, n int, typ protowire.Type, name string) (uin
 		return binary.LittleEndian.Uint32(b[n:]), b[n+4:], nil
 	}
 	if typ != protowire.Fixed32Type {
-		return 0, nil, within(d.errAt(b, "wire type %d, want 5 (32-bit)", typ), name, -1)
+		return 0, nil, within(d.errAt(b, "wire type %d, want 5 (32-bit)", int(typ)), name, -1)
 	}
 	v, m := protowire.ConsumeFixed32(b[n:])
 	if m < 0 {
@@ -235,7 +235,7 @@ func (d *Decoder) fixed32(b []byte, n int, typ protowire.Type, name string) (uin
 func (d *Decoder) skip(b []byte, n int, num protowire.Number, typ protowire.Type) ([]byte, error) {
 	m := protowire.ConsumeFieldValue(num, typ, b[n:])
 	if m < 0 {
-		return nil, d.errAt(b, "unknown field %d: %v", num, protowire.ParseError(m))
+		return nil, d.errAt(b, "unknown field %d: %v", int(num), protowire.ParseError(m))
 	}
 	return b[n+m:], nil
 }

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/otlp2parquet/otlp2parquet/internal/protowire"
 )
 
 // The responses an OTLP receiver sends, encoded by hand so that the core needs

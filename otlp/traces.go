@@ -1,6 +1,6 @@
 package otlp
 
-import "google.golang.org/protobuf/encoding/protowire"
+import "github.com/otlp2parquet/otlp2parquet/internal/protowire"
 
 // Traces is one decoded ExportTraceServiceRequest, or several concatenated
 // ones, kept flat as Logs keeps logs (see Logs for how strings share memory

@@ -2,13 +2,14 @@ package pqenc
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/maphash"
 	"math"
 	"math/bits"
 	"slices"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // ColumnData holds the levels and values of one leaf column for WriteRows.
@@ -105,35 +106,35 @@ func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 	switch {
 	case l.MaxRep > 0:
 		if len(cd.Def) != len(cd.Rep) {
-			return cur, 0, fmt.Errorf("pqenc: column %q: %d definition levels for %d repetition levels", l.name, len(cd.Def), len(cd.Rep))
+			return cur, 0, fmtlite.Errorf("pqenc: column %q: %d definition levels for %d repetition levels", l.name, len(cd.Def), len(cd.Rep))
 		}
 		rows, vals, err := checkRepeated(l, cd.Def, cd.Rep)
 		if err != nil {
 			return cur, 0, err
 		}
 		if rows != numRows {
-			return cur, 0, fmt.Errorf("pqenc: column %q: repetition levels start %d rows, want %d", l.name, rows, numRows)
+			return cur, 0, fmtlite.Errorf("pqenc: column %q: repetition levels start %d rows, want %d", l.name, rows, numRows)
 		}
 		cur.nslots, cur.nvals = len(cd.Rep), vals
 	case l.MaxDef > 0:
 		if len(cd.Rep) != 0 {
-			return cur, 0, fmt.Errorf("pqenc: column %q: %d repetition levels for a non-repeated column", l.name, len(cd.Rep))
+			return cur, 0, fmtlite.Errorf("pqenc: column %q: %d repetition levels for a non-repeated column", l.name, len(cd.Rep))
 		}
 		if len(cd.Def) != numRows {
-			return cur, 0, fmt.Errorf("pqenc: column %q: %d definition levels for %d rows", l.name, len(cd.Def), numRows)
+			return cur, 0, fmtlite.Errorf("pqenc: column %q: %d definition levels for %d rows", l.name, len(cd.Def), numRows)
 		}
 		vals, ok := checkDefs(cd.Def, l.MaxDef)
 		if !ok {
 			for i, d := range cd.Def {
 				if d > l.MaxDef {
-					return cur, 0, fmt.Errorf("pqenc: column %q: definition level %d at slot %d exceeds max %d", l.name, d, i, l.MaxDef)
+					return cur, 0, fmtlite.Errorf("pqenc: column %q: definition level %d at slot %d exceeds max %d", l.name, d, i, l.MaxDef)
 				}
 			}
 		}
 		cur.nslots, cur.nvals = numRows, vals
 	default:
 		if len(cd.Def) != 0 || len(cd.Rep) != 0 {
-			return cur, 0, fmt.Errorf("pqenc: column %q: levels given for a required, non-repeated column", l.name)
+			return cur, 0, fmtlite.Errorf("pqenc: column %q: levels given for a required, non-repeated column", l.name)
 		}
 		cur.nslots, cur.nvals = numRows, numRows
 	}
@@ -153,21 +154,21 @@ func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 		n = len(cd.Bytes)
 	}
 	if n != cur.nvals {
-		return cur, 0, fmt.Errorf("pqenc: column %q: %d values for %d defined slots", l.name, n, cur.nvals)
+		return cur, 0, fmtlite.Errorf("pqenc: column %q: %d values for %d defined slots", l.name, n, cur.nvals)
 	}
 	size := int64(cur.nslots) * int64(c.defBW+c.repBW) / 8
 	switch c.typ {
 	case ByteArray:
 		for i, s := range cd.Bytes {
 			if len(s) > math.MaxInt32/2 {
-				return cur, 0, fmt.Errorf("pqenc: column %q: value %d is %d bytes long", l.name, i, len(s))
+				return cur, 0, fmtlite.Errorf("pqenc: column %q: value %d is %d bytes long", l.name, i, len(s))
 			}
 			size += 4 + int64(len(s))
 		}
 	case FixedLenByteArray:
 		for i, s := range cd.Bytes {
 			if len(s) != c.width {
-				return cur, 0, fmt.Errorf("pqenc: column %q: value %d is %d bytes, want %d", l.name, i, len(s), c.width)
+				return cur, 0, fmtlite.Errorf("pqenc: column %q: value %d is %d bytes, want %d", l.name, i, len(s), c.width)
 			}
 		}
 		size += int64(n) * int64(c.width)
@@ -187,19 +188,19 @@ func checkRepeated(l *Leaf, def, rep []uint8) (rows, vals int, err error) {
 	for i, r := range rep {
 		d := def[i]
 		if d > l.MaxDef {
-			return 0, 0, fmt.Errorf("pqenc: column %q: definition level %d at slot %d exceeds max %d", l.name, d, i, l.MaxDef)
+			return 0, 0, fmtlite.Errorf("pqenc: column %q: definition level %d at slot %d exceeds max %d", l.name, d, i, l.MaxDef)
 		}
 		if r == 0 {
 			rows++
 		} else {
 			if r > l.MaxRep {
-				return 0, 0, fmt.Errorf("pqenc: column %q: repetition level %d at slot %d exceeds max %d", l.name, r, i, l.MaxRep)
+				return 0, 0, fmtlite.Errorf("pqenc: column %q: repetition level %d at slot %d exceeds max %d", l.name, r, i, l.MaxRep)
 			}
 			if i == 0 {
-				return 0, 0, fmt.Errorf("pqenc: column %q: first repetition level is %d, want 0", l.name, r)
+				return 0, 0, fmtlite.Errorf("pqenc: column %q: first repetition level is %d, want 0", l.name, r)
 			}
 			if need := l.repDef[r]; d < need || prev < need {
-				return 0, 0, fmt.Errorf("pqenc: column %q: slot %d repeats level %d but it or the previous slot has definition level below %d", l.name, i, r, need)
+				return 0, 0, fmtlite.Errorf("pqenc: column %q: slot %d repeats level %d but it or the previous slot has definition level below %d", l.name, i, r, need)
 			}
 		}
 		if d == l.MaxDef {

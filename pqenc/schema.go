@@ -3,8 +3,9 @@ package pqenc
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"strings"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // Repetition is a Parquet field repetition (thrift FieldRepetitionType values).
@@ -89,7 +90,7 @@ const maxDepth = 15 // levels fit easily in a byte; repDef is sized for it
 // deep-copied; later changes by the caller do not affect the schema.
 func NewSchema(fields []Node) (*Schema, error) {
 	if len(fields) == 0 {
-		return nil, fmt.Errorf("pqenc: schema has no fields")
+		return nil, fmtlite.Errorf("pqenc: schema has no fields")
 	}
 	s := &Schema{fields: copyNodes(fields)}
 	if err := checkNames(s.fields, ""); err != nil {
@@ -163,10 +164,10 @@ func checkNames(nodes []Node, parent string) error {
 	for i := range nodes {
 		n := nodes[i].Name
 		if n == "" {
-			return fmt.Errorf("pqenc: field %d of %q has an empty name", i, parent)
+			return fmtlite.Errorf("pqenc: field %d of %q has an empty name", i, parent)
 		}
 		if seen[n] {
-			return fmt.Errorf("pqenc: duplicate field name %q in %q", n, parent)
+			return fmtlite.Errorf("pqenc: duplicate field name %q in %q", n, parent)
 		}
 		seen[n] = true
 	}
@@ -177,7 +178,7 @@ func (s *Schema) walk(n *Node, path []string, def, rep uint8, repDef []uint8, re
 	path = append(path[:len(path):len(path)], n.Name)
 	name := strings.Join(path, ".")
 	if len(path) > maxDepth {
-		return fmt.Errorf("pqenc: field %q: nesting deeper than %d", name, maxDepth)
+		return fmtlite.Errorf("pqenc: field %q: nesting deeper than %d", name, maxDepth)
 	}
 	switch n.Repetition {
 	case Required:
@@ -189,7 +190,7 @@ func (s *Schema) walk(n *Node, path []string, def, rep uint8, repDef []uint8, re
 		repDef = append(repDef[:len(repDef):len(repDef)], def)
 		repNode = n
 	default:
-		return fmt.Errorf("pqenc: field %q: invalid repetition %d", name, n.Repetition)
+		return fmtlite.Errorf("pqenc: field %q: invalid repetition %d", name, int(n.Repetition))
 	}
 	s.nodes = append(s.nodes, n)
 	if len(n.Children) == 0 {
@@ -219,7 +220,7 @@ func (s *Schema) walk(n *Node, path []string, def, rep uint8, repDef []uint8, re
 			return err
 		}
 	default:
-		return fmt.Errorf("pqenc: group %q: logical type %d is not valid on a group", name, n.Logical)
+		return fmtlite.Errorf("pqenc: group %q: logical type %d is not valid on a group", name, int(n.Logical))
 	}
 	for i := range n.Children {
 		if err := s.walk(&n.Children[i], path, def, rep, repDef, repNode); err != nil {
@@ -233,14 +234,14 @@ func checkLeaf(n *Node, name string) error {
 	switch n.Type {
 	case Boolean, Int32, Int64, Float, Double, ByteArray:
 		if n.Length != 0 {
-			return fmt.Errorf("pqenc: column %q: Length %d set on a non-FixedLenByteArray column", name, n.Length)
+			return fmtlite.Errorf("pqenc: column %q: Length %d set on a non-FixedLenByteArray column", name, n.Length)
 		}
 	case FixedLenByteArray:
 		if n.Length <= 0 || n.Length > 1<<24 {
-			return fmt.Errorf("pqenc: column %q: invalid FixedLenByteArray length %d", name, n.Length)
+			return fmtlite.Errorf("pqenc: column %q: invalid FixedLenByteArray length %d", name, n.Length)
 		}
 	default:
-		return fmt.Errorf("pqenc: column %q: unsupported physical type %d", name, n.Type)
+		return fmtlite.Errorf("pqenc: column %q: unsupported physical type %d", name, int(n.Type))
 	}
 	ok := false
 	switch n.Logical {
@@ -254,7 +255,7 @@ func checkLeaf(n *Node, name string) error {
 		ok = n.Type == Int32
 	}
 	if !ok {
-		return fmt.Errorf("pqenc: column %q: logical type %d does not fit physical type %d", name, n.Logical, n.Type)
+		return fmtlite.Errorf("pqenc: column %q: logical type %d does not fit physical type %d", name, int(n.Logical), int(n.Type))
 	}
 	return nil
 }
@@ -262,7 +263,7 @@ func checkLeaf(n *Node, name string) error {
 // checkMap enforces the standard 3-level MAP shape:
 // <required|optional> group X (MAP) { repeated group key_value { required key; <required|optional> value } }.
 func checkMap(n *Node, name string) error {
-	bad := func(why string) error { return fmt.Errorf("pqenc: map %q: %s", name, why) }
+	bad := func(why string) error { return fmtlite.Errorf("pqenc: map %q: %s", name, why) }
 	if n.Repetition == Repeated {
 		return bad("a MAP group must not be repeated")
 	}
@@ -286,7 +287,7 @@ func checkMap(n *Node, name string) error {
 // checkList enforces the standard 3-level LIST shape:
 // <required|optional> group X (LIST) { repeated group list { <required|optional> element } }.
 func checkList(n *Node, name string) error {
-	bad := func(why string) error { return fmt.Errorf("pqenc: list %q: %s", name, why) }
+	bad := func(why string) error { return fmtlite.Errorf("pqenc: list %q: %s", name, why) }
 	if n.Repetition == Repeated {
 		return bad("a LIST group must not be repeated")
 	}

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/maphash"
 	"math"
 	"math/bits"
 
 	"github.com/golang/snappy"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // Compression is the page compression codec.
@@ -95,7 +96,7 @@ func NewWriter(s *Schema, opts Options) *Writer {
 	}
 	o := &w.opts
 	if o.Compression > Uncompressed {
-		w.optErr = fmt.Errorf("pqenc: NewWriter: unknown compression %d", o.Compression)
+		w.optErr = fmtlite.Errorf("pqenc: NewWriter: unknown compression %d", int(o.Compression))
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = defaultPageSize
@@ -144,10 +145,10 @@ func (w *Writer) WriteRows(cols []ColumnData, numRows int) error {
 		return err
 	}
 	if numRows < 0 {
-		return fmt.Errorf("pqenc: WriteRows: negative row count %d", numRows)
+		return fmtlite.Errorf("pqenc: WriteRows: negative row count %d", numRows)
 	}
 	if len(cols) != len(w.cols) {
-		return fmt.Errorf("pqenc: WriteRows: %d columns for %d leaves", len(cols), len(w.cols))
+		return fmtlite.Errorf("pqenc: WriteRows: %d columns for %d leaves", len(cols), len(w.cols))
 	}
 	var raw int64
 	for i := range cols {
@@ -209,7 +210,7 @@ func (w *Writer) WriteRows(cols []ColumnData, numRows int) error {
 // definition levels up to that group.
 func checkSiblings(l, ref *Leaf, cd, rd *ColumnData) error {
 	if len(cd.Rep) != len(rd.Rep) {
-		return fmt.Errorf("pqenc: column %q: %d slots but column %q in the same repeated group has %d", l.name, len(cd.Rep), ref.name, len(rd.Rep))
+		return fmtlite.Errorf("pqenc: column %q: %d slots but column %q in the same repeated group has %d", l.name, len(cd.Rep), ref.name, len(rd.Rep))
 	}
 	lim := l.repDef[l.MaxRep]
 	if bytes.Equal(cd.Rep, rd.Rep) && (l.MaxDef == lim && ref.MaxDef == lim && bytes.Equal(cd.Def, rd.Def) || sameDefsUpTo(cd.Def, rd.Def, lim)) {
@@ -218,7 +219,7 @@ func checkSiblings(l, ref *Leaf, cd, rd *ColumnData) error {
 	for i, r := range cd.Rep {
 		d, e := min(cd.Def[i], lim), min(rd.Def[i], lim)
 		if r != rd.Rep[i] || d != e {
-			return fmt.Errorf("pqenc: column %q: slot %d has levels (rep %d, def %d) but column %q in the same repeated group has (rep %d, def %d)", l.name, i, r, cd.Def[i], ref.name, rd.Rep[i], rd.Def[i])
+			return fmtlite.Errorf("pqenc: column %q: slot %d has levels (rep %d, def %d) but column %q in the same repeated group has (rep %d, def %d)", l.name, i, r, cd.Def[i], ref.name, rd.Rep[i], rd.Def[i])
 		}
 	}
 	return nil
@@ -269,7 +270,7 @@ func (w *Writer) writeChunk(c *colState, m *chunkMeta) error {
 	if c.dictMode {
 		m.dictPageOffset = int64(len(w.out))
 		if err := w.writePage(pageDictionary, c.d.buf, c.d.len(), encPlain, m); err != nil {
-			return fmt.Errorf("pqenc: column %q: %w", c.leaf.name, err)
+			return fmtlite.Errorf("pqenc: column %q: %w", c.leaf.name, err)
 		}
 		bw = max(1, bits.Len32(uint32(c.d.len()-1)))
 		m.dataEncoding = encRLEDictionary
@@ -302,7 +303,7 @@ func (w *Writer) writeChunk(c *colState, m *chunkMeta) error {
 		}
 		w.page = pg
 		if err := w.writePage(pageData, pg, s1-s, m.dataEncoding, m); err != nil {
-			return fmt.Errorf("pqenc: column %q: %w", c.leaf.name, err)
+			return fmtlite.Errorf("pqenc: column %q: %w", c.leaf.name, err)
 		}
 		m.dataPages++
 		s, v, p = s1, v1, p1
@@ -323,13 +324,13 @@ func appendLevels(dst []byte, lv []uint8, bw int) []byte {
 // writePage compresses data and appends the page header and body to the file.
 func (w *Writer) writePage(typ int32, data []byte, numValues int, enc int32, m *chunkMeta) error {
 	if len(data) > math.MaxInt32 || numValues > math.MaxInt32 {
-		return fmt.Errorf("page of %d bytes, %d values is too large", len(data), numValues)
+		return fmtlite.Errorf("page of %d bytes, %d values is too large", len(data), numValues)
 	}
 	body := data
 	if w.opts.Compression == Snappy {
 		n := snappy.MaxEncodedLen(len(data))
 		if n < 0 || n > math.MaxInt32 {
-			return fmt.Errorf("page of %d bytes is too large to compress", len(data))
+			return fmtlite.Errorf("page of %d bytes is too large to compress", len(data))
 		}
 		if len(w.comp) < n {
 			w.comp = make([]byte, n+n/4)

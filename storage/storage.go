@@ -4,8 +4,9 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 var (
@@ -51,16 +52,16 @@ type Checker interface {
 // ValidKey checks key against the Bucket key rules.
 func ValidKey(key string) error {
 	if key == "" || len(key) > 1024 {
-		return fmt.Errorf("%w %q: length %d, want 1 to 1024 bytes", ErrInvalidKey, key, len(key))
+		return fmtlite.Errorf("%w %q: length %d, want 1 to 1024 bytes", ErrInvalidKey, key, len(key))
 	}
 	for _, seg := range strings.Split(key, "/") {
 		if seg == "" || seg == "." || seg == ".." {
-			return fmt.Errorf("%w %q: empty, \".\" or \"..\" segment", ErrInvalidKey, key)
+			return fmtlite.Errorf("%w %q: empty, \".\" or \"..\" segment", ErrInvalidKey, key)
 		}
 	}
 	for i := 0; i < len(key); i++ {
 		if c := key[i]; c < 0x20 || c == 0x7f || c == '\\' {
-			return fmt.Errorf("%w %q: byte %#x at %d", ErrInvalidKey, key, c, i)
+			return fmtlite.Errorf("%w %q: byte %#x at %d", ErrInvalidKey, key, c, i)
 		}
 	}
 	return nil

@@ -35,8 +35,11 @@ import (
 // Bounds of the Worker test.
 const (
 	// workerMaxGzip is the Workers free plan's limit on the script, which
-	// the seed makes a hard limit (goal: under 1,000,000 bytes).
+	// the seed makes a hard limit.
 	workerMaxGzip = 3_000_000
+	// workerGoalGzip is the goal the wasm meets (issue 5; BENCHMARKS.md):
+	// under 1,000,000 bytes after gzip -9 (Go's, a little larger than GNU's).
+	workerGoalGzip = 1_000_000
 	// workerMaxMemory bounds the WebAssembly memory after a 6 MB request:
 	// the isolate's 128 MB hold it and JavaScript's heap together (the
 	// body, its chunks, the objects' copies), so it leaves 32 MB for those.
@@ -332,7 +335,8 @@ func sendErr(url, method, path string, hdr map[string]string, body []byte) (answ
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // checkWorkerSize prints the bundle's wasm size after gzip -9 (in the test
-// summary too, through $WASMSIZE_REPORT) and fails over the Workers limit.
+// summary too, through $WASMSIZE_REPORT) and fails over the Workers limit
+// or the goal.
 func checkWorkerSize(t *testing.T, wasm string) {
 	raw, err := os.ReadFile(wasm)
 	if err != nil {
@@ -349,7 +353,7 @@ func checkWorkerSize(t *testing.T, wasm string) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	msg := fmt.Sprintf("worker wasm size: raw %d bytes, gzip -9 %d bytes (limit %d, goal 1,000,000)", len(raw), gz.Len(), workerMaxGzip)
+	msg := fmt.Sprintf("worker wasm size: raw %d bytes, gzip -9 %d bytes (limit %d, goal %d)", len(raw), gz.Len(), workerMaxGzip, workerGoalGzip)
 	t.Log(msg)
 	if report := os.Getenv("WASMSIZE_REPORT"); report != "" {
 		f, err := os.OpenFile(report, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
@@ -360,6 +364,8 @@ func checkWorkerSize(t *testing.T, wasm string) {
 	}
 	if gz.Len() >= workerMaxGzip {
 		t.Errorf("the Worker's wasm is %d bytes after gzip -9, over the %d byte limit", gz.Len(), workerMaxGzip)
+	} else if gz.Len() >= workerGoalGzip {
+		t.Errorf("the Worker's wasm is %d bytes after gzip -9, over the %d byte goal it met (make worker-size lists what takes the room)", gz.Len(), workerGoalGzip)
 	}
 }
 

@@ -6,8 +6,9 @@ package jsio
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall/js"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // Call calls v[method](args...) and returns a JavaScript exception it
@@ -105,7 +106,7 @@ func asError(r any) error {
 		if err, ok := r.(error); ok {
 			return err
 		}
-		return fmt.Errorf("%v", r)
+		return fmtlite.Errorf("%v", r)
 	}
 	v := jerr.Value
 	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {

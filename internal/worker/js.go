@@ -4,13 +4,13 @@ package worker
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
 	"syscall/js"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/internal/jsio"
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
 	"github.com/otlp2parquet/otlp2parquet/receiver/exchange"
@@ -87,7 +87,7 @@ func (h *Handler) serveJS(jreq js.Value) (rep *exchange.Reply) {
 		// of the isolate: answer this one with a retryable 503 instead.
 		if r := recover(); r != nil {
 			h.log.Log(LevelError, "worker: panic", "panic", r)
-			rep = exchange.Failure(exchange.ParseContentType(req.ContentType), fmt.Errorf("worker: panic: %v", r))
+			rep = exchange.Failure(exchange.ParseContentType(req.ContentType), fmtlite.Errorf("worker: panic: %v", r))
 		}
 	}()
 	if sr, ok := req.Body.(*streamReader); ok {
@@ -109,7 +109,7 @@ func request(r js.Value) (Request, error) {
 	}}
 	u, err := newURL(r.Get("url"))
 	if err != nil {
-		return req, fmt.Errorf("worker: request URL %q: %w", r.Get("url").String(), err)
+		return req, fmtlite.Errorf("worker: request URL %q: %w", r.Get("url").String(), err)
 	}
 	req.Path = u.Get("pathname").String()
 	if v := get("content-length"); v != "" {
@@ -128,7 +128,7 @@ func request(r js.Value) (Request, error) {
 func newURL(s js.Value) (u js.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("new URL: %v", r)
+			err = fmtlite.Errorf("new URL: %v", r)
 		}
 	}()
 	return js.Global().Get("URL").New(s), nil

@@ -4,7 +4,6 @@ package worker
 import (
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/internal/platform"
 	"github.com/otlp2parquet/otlp2parquet/receiver/exchange"
 	"github.com/otlp2parquet/otlp2parquet/storage"
@@ -65,14 +65,14 @@ func ConfigFrom(getenv func(string) string) (Config, error) {
 	if v := getenv("OTLP2PARQUET_MAX_BODY_BYTES"); v != "" {
 		n, err := parseBytes(v)
 		if err != nil || n <= 0 {
-			return c, fmt.Errorf("OTLP2PARQUET_MAX_BODY_BYTES: %q is not a positive byte count (like 16777216 or 16MiB)", v)
+			return c, fmtlite.Errorf("OTLP2PARQUET_MAX_BODY_BYTES: %q is not a positive byte count (like 16777216 or 16MiB)", v)
 		}
 		c.MaxBodyBytes = n
 	}
 	if v := getenv("OTLP2PARQUET_LOG_LEVEL"); v != "" {
 		l, ok := parseLevel(v)
 		if !ok {
-			return c, fmt.Errorf("OTLP2PARQUET_LOG_LEVEL: %q is not debug, info, warn or error", v)
+			return c, fmtlite.Errorf("OTLP2PARQUET_LOG_LEVEL: %q is not debug, info, warn or error", v)
 		}
 		c.LogLevel = l
 	}
@@ -94,7 +94,7 @@ func parseBytes(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n > (1<<40)/mult {
-		return 0, fmt.Errorf("%q is not a byte count", s)
+		return 0, fmtlite.Errorf("%q is not a byte count", s)
 	}
 	return n * mult, nil
 }
@@ -187,7 +187,7 @@ func (h *Handler) readBody(ctx context.Context, req Request, enc exchange.Encodi
 		}
 		src = &h.gz
 	default:
-		return buf, fmt.Errorf("%w: Content-Encoding %s", ingest.ErrUnsupportedMediaType, enc) // Admit refuses it first
+		return buf, fmtlite.Errorf("%w: Content-Encoding %s", ingest.ErrUnsupportedMediaType, enc) // Admit refuses it first
 	}
 	return br.Read(ctx, buf, raw, src, enc)
 }

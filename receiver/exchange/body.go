@@ -3,11 +3,11 @@ package exchange
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 )
 
 // RawReader reads a body as sent and remembers the error the transport
@@ -64,7 +64,7 @@ func (b *BodyReader) Read(ctx context.Context, buf []byte, raw *RawReader, src i
 			if enc != Identity {
 				what = enc.String() + " body, decompressed,"
 			}
-			return buf, fmt.Errorf("%s over the limit of %d bytes: %w", what, b.Max, ingest.ErrTooLarge)
+			return buf, fmtlite.Errorf("%s over the limit of %d bytes: %w", what, b.Max, ingest.ErrTooLarge)
 		}
 		if rerr == io.EOF {
 			return buf, nil
@@ -82,9 +82,9 @@ func (b *BodyReader) Read(ctx context.Context, buf []byte, raw *RawReader, src i
 func (b *BodyReader) Error(ctx context.Context, enc Encoding, raw *RawReader, err error) error {
 	if raw.Err != nil && !errors.Is(raw.Err, io.EOF) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("reading the body: %w", ctxErr)
+			return fmtlite.Errorf("reading the body: %w", ctxErr)
 		}
-		return &ingest.BadDataError{Err: fmt.Errorf("reading the body: %w", raw.Err)}
+		return &ingest.BadDataError{Err: fmtlite.Errorf("reading the body: %w", raw.Err)}
 	}
 	if b.Limit != nil {
 		if lerr := b.Limit(err); lerr != nil {
@@ -92,10 +92,10 @@ func (b *BodyReader) Error(ctx context.Context, enc Encoding, raw *RawReader, er
 		}
 	}
 	if enc == Identity {
-		return &ingest.BadDataError{Err: fmt.Errorf("reading the body: %w", err)}
+		return &ingest.BadDataError{Err: fmtlite.Errorf("reading the body: %w", err)}
 	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF // a compressed body that ends before its header does
 	}
-	return &ingest.BadDataError{Err: fmt.Errorf("invalid %s body: %w", enc, err)}
+	return &ingest.BadDataError{Err: fmtlite.Errorf("invalid %s body: %w", enc, err)}
 }

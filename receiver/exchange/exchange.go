@@ -2,12 +2,12 @@
 package exchange
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
 )
@@ -152,12 +152,12 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 		return Admission{}, rep
 	}
 	if !r.token.Check(req.Authorization) {
-		rep := Failure(f, fmt.Errorf("%w: missing or wrong bearer token", ingest.ErrUnauthenticated))
+		rep := Failure(f, fmtlite.Errorf("%w: missing or wrong bearer token", ingest.ErrUnauthenticated))
 		rep.Header = append(rep.Header, Header{"WWW-Authenticate", `Bearer realm="otlp2parquet"`})
 		return Admission{}, rep
 	}
 	if f == Unknown {
-		return Admission{}, Failure(f, fmt.Errorf("%w: Content-Type %q; want %s or %s",
+		return Admission{}, Failure(f, fmtlite.Errorf("%w: Content-Type %q; want %s or %s",
 			ingest.ErrUnsupportedMediaType, req.ContentType, ContentProtobuf, ContentJSON))
 	}
 	enc, err := r.parseEncoding(req.ContentEncoding)
@@ -165,7 +165,7 @@ func (r *Receiver) Admit(req Request) (Admission, *Reply) {
 		return Admission{}, Failure(f, err)
 	}
 	if enc == Identity && req.ContentLength > r.max {
-		return Admission{}, Failure(f, fmt.Errorf("body of %d bytes is over the limit of %d bytes: %w", req.ContentLength, r.max, ingest.ErrTooLarge))
+		return Admission{}, Failure(f, fmtlite.Errorf("body of %d bytes is over the limit of %d bytes: %w", req.ContentLength, r.max, ingest.ErrTooLarge))
 	}
 	return Admission{Signal: sig, Format: f, Encoding: enc}, nil
 }
@@ -180,14 +180,14 @@ func (r *Receiver) parseEncoding(v string) (Encoding, error) {
 	case "zstd":
 		enc = Zstd
 	default:
-		return 0, fmt.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
+		return 0, fmtlite.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
 	}
 	for _, e := range r.encodings {
 		if e == enc {
 			return enc, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
+	return 0, fmtlite.Errorf("%w: Content-Encoding %q; want %s or none", ingest.ErrUnsupportedMediaType, v, r.encodingList())
 }
 
 func (r *Receiver) encodingList() string {

@@ -3,11 +3,11 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 )
 
@@ -23,15 +23,15 @@ func New() *Bucket { return &Bucket{objects: make(map[string][]byte)} }
 // Put implements storage.Bucket.
 func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memory: put %q: %w", key, err)
+		return fmtlite.Errorf("memory: put %q: %w", key, err)
 	}
 	if err := storage.ValidKey(key); err != nil {
-		return fmt.Errorf("memory: put: %w", err)
+		return fmtlite.Errorf("memory: put: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.objects[key]; ok {
-		return fmt.Errorf("memory: put %q: %w", key, storage.ErrExist)
+		return fmtlite.Errorf("memory: put %q: %w", key, storage.ErrExist)
 	}
 	b.objects[key] = slices.Clone(data)
 	return nil
@@ -40,13 +40,13 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
 // Get implements storage.Bucket.
 func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("memory: get %q: %w", key, err)
+		return nil, fmtlite.Errorf("memory: get %q: %w", key, err)
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	data, ok := b.objects[key]
 	if !ok {
-		return nil, fmt.Errorf("memory: get %q: %w", key, storage.ErrNotExist)
+		return nil, fmtlite.Errorf("memory: get %q: %w", key, storage.ErrNotExist)
 	}
 	return slices.Clone(data), nil
 }
@@ -54,7 +54,7 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 // Delete implements storage.Bucket.
 func (b *Bucket) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memory: delete %q: %w", key, err)
+		return fmtlite.Errorf("memory: delete %q: %w", key, err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -68,7 +68,7 @@ func (b *Bucket) Check(context.Context) error { return nil }
 // List implements storage.Bucket.
 func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("memory: list %q: %w", prefix, err)
+		return nil, fmtlite.Errorf("memory: list %q: %w", prefix, err)
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()

@@ -6,10 +6,10 @@ package r2
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"syscall/js"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/internal/jsio"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 )
@@ -25,11 +25,11 @@ type Bucket struct {
 // R2 bucket (a missing or misnamed binding in wrangler.toml).
 func New(binding js.Value) (*Bucket, error) {
 	if binding.Type() != js.TypeObject {
-		return nil, fmt.Errorf("r2: the binding is %s, not an R2 bucket", binding.Type())
+		return nil, fmtlite.Errorf("r2: the binding is %s, not an R2 bucket", binding.Type())
 	}
 	for _, m := range []string{"put", "get", "delete", "list"} {
 		if binding.Get(m).Type() != js.TypeFunction {
-			return nil, fmt.Errorf("r2: the binding has no %s method: not an R2 bucket", m)
+			return nil, fmtlite.Errorf("r2: the binding has no %s method: not an R2 bucket", m)
 		}
 	}
 	return &Bucket{b: binding}, nil
@@ -43,17 +43,17 @@ var createOnly = js.ValueOf(map[string]any{"onlyIf": map[string]any{"etagDoesNot
 // turns an existing key into storage.ErrExist.
 func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("r2: put %q: %w", key, err)
+		return fmtlite.Errorf("r2: put %q: %w", key, err)
 	}
 	if err := storage.ValidKey(key); err != nil {
-		return fmt.Errorf("r2: put: %w", err)
+		return fmtlite.Errorf("r2: put: %w", err)
 	}
 	obj, err := jsio.CallAwait(ctx, b.b, "put", key, jsio.Uint8Array(data), createOnly)
 	if err != nil {
-		return fmt.Errorf("r2: put %q: %w", key, err)
+		return fmtlite.Errorf("r2: put %q: %w", key, err)
 	}
 	if obj.IsNull() {
-		return fmt.Errorf("r2: put %q: %w", key, storage.ErrExist)
+		return fmtlite.Errorf("r2: put %q: %w", key, storage.ErrExist)
 	}
 	return nil
 }
@@ -61,21 +61,21 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte) error {
 // Get implements storage.Bucket.
 func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("r2: get %q: %w", key, err)
+		return nil, fmtlite.Errorf("r2: get %q: %w", key, err)
 	}
 	if err := storage.ValidKey(key); err != nil {
-		return nil, fmt.Errorf("r2: get: %w", err)
+		return nil, fmtlite.Errorf("r2: get: %w", err)
 	}
 	obj, err := jsio.CallAwait(ctx, b.b, "get", key)
 	if err != nil {
-		return nil, fmt.Errorf("r2: get %q: %w", key, err)
+		return nil, fmtlite.Errorf("r2: get %q: %w", key, err)
 	}
 	if obj.IsNull() || obj.IsUndefined() {
-		return nil, fmt.Errorf("r2: get %q: %w", key, storage.ErrNotExist)
+		return nil, fmtlite.Errorf("r2: get %q: %w", key, storage.ErrNotExist)
 	}
 	ab, err := jsio.CallAwait(ctx, obj, "arrayBuffer")
 	if err != nil {
-		return nil, fmt.Errorf("r2: get %q: reading the body: %w", key, err)
+		return nil, fmtlite.Errorf("r2: get %q: reading the body: %w", key, err)
 	}
 	return jsio.Bytes(js.Global().Get("Uint8Array").New(ab)), nil
 }
@@ -83,13 +83,13 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 // Delete implements storage.Bucket. R2 deletes of missing keys succeed.
 func (b *Bucket) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("r2: delete %q: %w", key, err)
+		return fmtlite.Errorf("r2: delete %q: %w", key, err)
 	}
 	if err := storage.ValidKey(key); err != nil {
-		return fmt.Errorf("r2: delete: %w", err)
+		return fmtlite.Errorf("r2: delete: %w", err)
 	}
 	if _, err := jsio.CallAwait(ctx, b.b, "delete", key); err != nil {
-		return fmt.Errorf("r2: delete %q: %w", key, err)
+		return fmtlite.Errorf("r2: delete %q: %w", key, err)
 	}
 	return nil
 }
@@ -105,11 +105,11 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
 		}
 		res, err := jsio.CallAwait(ctx, b.b, "list", opts)
 		if err != nil {
-			return nil, fmt.Errorf("r2: list %q: %w", prefix, err)
+			return nil, fmtlite.Errorf("r2: list %q: %w", prefix, err)
 		}
 		objs := res.Get("objects")
 		if objs.Type() != js.TypeObject {
-			return nil, fmt.Errorf("r2: list %q: %w", prefix, errors.New("the answer has no objects"))
+			return nil, fmtlite.Errorf("r2: list %q: %w", prefix, errors.New("the answer has no objects"))
 		}
 		for i, n := 0, objs.Length(); i < n; i++ {
 			keys = append(keys, objs.Index(i).Get("key").String())
@@ -119,7 +119,7 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
 		}
 		cursor = jsio.String(res.Get("cursor"))
 		if cursor == "" {
-			return nil, fmt.Errorf("r2: list %q: %w", prefix, errors.New("truncated answer without a cursor"))
+			return nil, fmtlite.Errorf("r2: list %q: %w", prefix, errors.New("truncated answer without a cursor"))
 		}
 	}
 	slices.Sort(keys)
