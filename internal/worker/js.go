@@ -143,9 +143,19 @@ type streamReader struct {
 	chunk js.Value // the Uint8Array being read, or undefined
 	off   int
 	done  bool
+	// piped is the body decompressed (gunzip_js.go), when it is read so.
+	piped *streamReader
 }
 
 func (s *streamReader) release() {
+	if p := s.piped; p != nil {
+		// Read to the end, or given up at the size limit: cancel the
+		// decompression (and with it the body) rather than leave it running.
+		if p.r.Truthy() && !p.done {
+			_, _ = jsio.Call(p.r, "cancel")
+		}
+		p.release()
+	}
 	if s.r.Truthy() {
 		_, _ = jsio.Call(s.r, "releaseLock")
 	}

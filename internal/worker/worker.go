@@ -2,7 +2,6 @@
 package worker
 
 import (
-	"compress/gzip"
 	"context"
 	"io"
 	"runtime"
@@ -108,13 +107,18 @@ type Request struct {
 
 // Handler answers requests one at a time (the JavaScript side queues them:
 // see worker/index.mjs), reusing its body buffer and gzip reader.
+//
+// gzip bodies are decompressed by the platform where it can: in the Worker
+// by JavaScript's DecompressionStream (gunzip_js.go), which keeps Go's
+// compress/flate out of the wasm (17 KB gzip); elsewhere by compress/gzip
+// (gunzip_other.go).
 type Handler struct {
 	mu  sync.Mutex
 	ex  *exchange.Receiver
 	p   *ingest.Pipeline
 	log *Logger
 	buf []byte
-	gz  gzip.Reader
+	gz  gunzipper
 	// Memory, when set, reports the WebAssembly memory's size, for the
 	// debug log of each request.
 	Memory func() int64
@@ -182,10 +186,11 @@ func (h *Handler) readBody(ctx context.Context, req Request, enc exchange.Encodi
 			buf = slices.Grow(buf, int(n)+1) // the body and the read that finds its end
 		}
 	case exchange.Gzip:
-		if err := h.gz.Reset(raw); err != nil {
+		r, err := h.gz.open(req.Body, raw)
+		if err != nil {
 			return buf, br.Error(ctx, enc, raw, err)
 		}
-		src = &h.gz
+		src = r
 	default:
 		return buf, fmtlite.Errorf("%w: Content-Encoding %s", ingest.ErrUnsupportedMediaType, enc) // Admit refuses it first
 	}
