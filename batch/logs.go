@@ -1,4 +1,4 @@
-// Package batch turns decoded OTLP data into the columns of the Parquet tables, one batch per (service, hour) partition.
+// Package batch turns decoded OTLP data into the columns of the Parquet tables (otel_logs, otel_traces, otel_metrics_*), one batch per (table, service, hour) partition.
 package batch
 
 import (

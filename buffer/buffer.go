@@ -1,4 +1,4 @@
-// Package buffer batches acknowledged OTLP requests in a write-ahead log and stores them as large Parquet objects, one per (service, hour) of each batch.
+// Package buffer batches acknowledged OTLP requests in a write-ahead log and stores them as large Parquet objects, one per (table, service, hour) of each batch.
 package buffer
 
 import (

@@ -1,5 +1,5 @@
-// The otlp2parquet Cloudflare Worker: OTLP/HTTP logs in, Parquet objects in
-// R2 out. Everything OTLP is done by the Go side (cmd/worker, compiled to
+// The otlp2parquet Cloudflare Worker: OTLP/HTTP logs, traces and metrics in,
+// Parquet objects in R2 out. Everything OTLP is done by the Go side (cmd/worker, compiled to
 // WebAssembly): routing, the bearer token, reading and gunzipping the body
 // under the size limit, decoding, Parquet, the R2 puts through the
 // LOGS_BUCKET binding, and the answer. This module only starts it and turns

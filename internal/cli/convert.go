@@ -27,8 +27,10 @@ A FILE holds one Export{Logs,Trace,Metrics}ServiceRequest in protobuf or
 OTLP/JSON, or one request per line (JSON Lines, as the OpenTelemetry
 Collector's file exporter writes them); gzip-compressed files are read too.
 "-" reads standard input. With --signal auto (the default) each file's
-signal is the one it decodes as: the three requests differ in their wire
-types, so a file decodes as one signal only.
+signal is the first of logs, traces and metrics that it decodes to with at
+least one item: real requests decode as their own signal only, because log
+records, spans and data points carry their times and ids in fields of
+different wire types.
 Each file is decoded whole before anything of it is written, so a bad file
 leaves nothing behind; the other files are still converted, and the exit
 status is 1.

@@ -21,9 +21,11 @@ import (
 
 const serveUsage = `Usage: otlp2parquet [serve] [flags]
 
-Receives OTLP logs over HTTP (POST /v1/logs, protobuf or JSON, gzip or zstd)
-and gRPC (LogsService/Export) and writes them as Parquet files under
-{storage}/logs/{service}/year=YYYY/month=MM/day=DD/hour=HH/.
+Receives OTLP logs, traces and metrics over HTTP (POST /v1/logs, /v1/traces,
+/v1/metrics; protobuf or JSON, gzip or zstd) and gRPC (the LogsService,
+TraceService and MetricsService Export methods) and writes them as Parquet
+files under {storage}/logs/{service}/year=YYYY/month=MM/day=DD/hour=HH/,
+{storage}/traces/{service}/... and {storage}/metrics/{type}/{service}/....
 
 Every flag can also be set by the environment variable shown beside it; a
 flag given on the command line wins. GET /health answers when the process is

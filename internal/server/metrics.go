@@ -38,8 +38,8 @@ func newMetrics() *metrics {
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "otlp2parquet_requests_total", Help: "OTLP export requests answered, by protocol (http, grpc) and status (HTTP status or gRPC code name).",
-	}, []string{"protocol", "code"})
+		Name: "otlp2parquet_requests_total", Help: "OTLP export requests answered, by protocol (http, grpc), signal (logs, traces, metrics; \"\" for other paths) and status (HTTP status or gRPC code name).",
+	}, []string{"protocol", "signal", "code"})
 	m.receivedBytes = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "otlp2parquet_received_bytes_total", Help: "Bytes of request bodies (decompressed) handed to the pipeline.",
 	})
@@ -165,7 +165,7 @@ func (m *metrics) countHTTP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		m.requests.WithLabelValues("http", strconv.Itoa(sw.status)).Inc()
+		m.requests.WithLabelValues("http", signalOf(r.URL.Path, ingest.Signal.Path), strconv.Itoa(sw.status)).Inc()
 	})
 }
 
@@ -182,9 +182,20 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// signalOf names the signal whose path (as path gives it) is p, or "".
+func signalOf(p string, path func(ingest.Signal) string) string {
+	for _, s := range ingest.Signals {
+		if path(s) == p {
+			return s.String()
+		}
+	}
+	return ""
+}
+
 // countGRPC counts OTLP/gRPC answers by code.
 func (m *metrics) countGRPC(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	resp, err := handler(ctx, req)
-	m.requests.WithLabelValues("grpc", status.Code(err).String()).Inc()
+	m.requests.WithLabelValues("grpc", signalOf(info.FullMethod, func(s ingest.Signal) string { return "/" + s.GRPCService() + "/Export" }),
+		status.Code(err).String()).Inc()
 	return resp, err
 }

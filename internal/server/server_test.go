@@ -176,8 +176,8 @@ func TestBatchingAndMetrics(t *testing.T) {
 	}
 	for _, want := range []string{
 		"otlp2parquet_buffered_records 3",
-		`otlp2parquet_requests_total{code="200",protocol="http"} 3`,
-		`otlp2parquet_requests_total{code="400",protocol="http"} 1`,
+		`otlp2parquet_requests_total{code="200",protocol="http",signal="logs"} 3`,
+		`otlp2parquet_requests_total{code="400",protocol="http",signal="logs"} 1`,
 		`otlp2parquet_failed_requests_total{reason="bad_data",signal="logs"} 1`,
 		`otlp2parquet_accepted_records_total{signal="logs"} 3`,
 		"otlp2parquet_objects_written_total 0",
