@@ -94,6 +94,7 @@ type Pipeline struct {
 type state struct {
 	batch   Batch
 	writers map[*pqenc.Schema]*pqenc.Writer
+	signals map[*pqenc.Schema]Signal // the signal each writer's table belongs to
 }
 
 // New returns a Pipeline writing to bucket.
@@ -109,12 +110,14 @@ func New(bucket storage.Bucket, opts Options) *Pipeline {
 	}
 	p := &Pipeline{bucket: bucket, opts: opts, slots: NewSlots(opts.MaxConcurrent, opts.MaxWait, "processed"),
 		hot: make(chan *state, runtime.GOMAXPROCS(0))}
-	p.pool.New = func() any { return &state{writers: make(map[*pqenc.Schema]*pqenc.Writer)} }
+	p.pool.New = func() any {
+		return &state{writers: make(map[*pqenc.Schema]*pqenc.Writer), signals: make(map[*pqenc.Schema]Signal)}
+	}
 	return p
 }
 
 // writer returns the state's writer for schema s, reset.
-func (p *Pipeline) writer(st *state, s *pqenc.Schema) *pqenc.Writer {
+func (p *Pipeline) writer(st *state, sig Signal, s *pqenc.Schema) *pqenc.Writer {
 	w := st.writers[s]
 	if w == nil {
 		w = pqenc.NewWriter(s, pqenc.Options{
@@ -123,6 +126,7 @@ func (p *Pipeline) writer(st *state, s *pqenc.Schema) *pqenc.Writer {
 			CreatedBy:    version.CreatedBy(),
 		})
 		st.writers[s] = w
+		st.signals[s] = sig
 	}
 	w.Reset()
 	return w
@@ -189,19 +193,33 @@ func (p *Pipeline) getState() *state {
 	}
 }
 
-// Forget drops the decoding and encoding states kept for later requests,
-// so that a collection can free them (those in the sync.Pool go with the
-// collections, as sync.Pool's do). The Worker calls it before a large
-// request: WebAssembly's heap never shrinks, and the small requests' buffers,
-// kept in between, made a 6 MB request's heap grow around them to twice the
-// size (measured in BENCHMARKS.md).
-func (p *Pipeline) Forget() {
+// Forget drops what the kept decoding and encoding states hold for
+// signals other than keep, so that a collection can free it. The Worker
+// calls it before a large request: WebAssembly's heap never shrinks, and
+// buffers of other signals' requests, kept in between, made a 6 MB request's
+// heap grow around them to twice the size (BENCHMARKS.md). What keep's
+// requests use stays: growing it again for every large request would cost
+// more CPU than the request.
+func (p *Pipeline) Forget(keep Signal) {
+	var kept []*state
 	for {
 		select {
-		case <-p.hot:
+		case st := <-p.hot:
+			st.batch.forget(keep)
+			for schema, sig := range st.signals {
+				if sig != keep {
+					delete(st.writers, schema)
+					delete(st.signals, schema)
+				}
+			}
+			kept = append(kept, st)
+			continue
 		default:
-			return
 		}
+		break
+	}
+	for _, st := range kept {
+		p.putState(st)
 	}
 }
 
@@ -220,7 +238,7 @@ func (p *Pipeline) store(ctx context.Context, s Signal, st *state) (Result, erro
 		res.Message = RejectedMessage(s, rejected, reason)
 	}
 	for _, part := range parts {
-		w := p.writer(st, part.Schema)
+		w := p.writer(st, s, part.Schema)
 		if err := w.WriteRows(part.Columns, part.Rows); err != nil {
 			p.undo(res.Objects)
 			return Result{}, fmtlite.Errorf("ingest: encode %s of service %q hour %d: %w", part.Table, part.Service, part.Hour, err)

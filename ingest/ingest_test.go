@@ -343,13 +343,23 @@ func TestExportTraces(t *testing.T) {
 	}
 }
 
-// Forget drops the kept states; requests after it get new ones.
+// Forget drops other signals' memory; requests of every signal work after it.
 func TestForget(t *testing.T) {
 	p := ingest.New(memstore.New(), ingest.Options{})
-	for range 3 {
+	traces, err := proto.Marshal(otlptest.RealisticTracesRequest(20, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, keep := range []ingest.Signal{ingest.Logs, ingest.Traces, ingest.Metrics} {
 		if _, err := p.Export(context.Background(), ingest.Logs, request(t), ingest.Protobuf); err != nil {
 			t.Fatal(err)
 		}
-		p.Forget()
+		if _, err := p.Export(context.Background(), ingest.Traces, traces, ingest.Protobuf); err != nil {
+			t.Fatal(err)
+		}
+		p.Forget(keep)
+	}
+	if res, err := p.Export(context.Background(), ingest.Traces, traces, ingest.Protobuf); err != nil || res.Records != 20 {
+		t.Fatalf("after Forget: %+v, %v", res, err)
 	}
 }

@@ -101,6 +101,20 @@ func (b *Batch) Reset() {
 	b.parts = b.parts[:0]
 }
 
+// forget drops the memory b holds for signals other than keep.
+func (b *Batch) forget(keep Signal) {
+	if keep != Logs {
+		b.logs, b.lb = otlp.Logs{}, batch.Builder{}
+	}
+	if keep != Traces {
+		b.traces, b.tb = otlp.Traces{}, batch.TracesBuilder{}
+	}
+	if keep != Metrics {
+		b.metrics, b.mb = otlp.Metrics{}, batch.MetricsBuilder{}
+	}
+	clear(b.parts)
+}
+
 // Decode appends the request in body, of signal s, to b. Its items with
 // no time of reception get received (ns since the epoch), so that
 // requests received at different times can be built together. The

@@ -159,8 +159,8 @@ func (h *Handler) serve(ctx context.Context, req Request) (rep *exchange.Reply, 
 		return exchange.Failure(adm.Format, err), len(buf), nil
 	}
 	if len(buf) >= collectAbove {
-		h.p.Forget() // the state of earlier requests: see Pipeline.Forget
-		runtime.GC() // see MemoryLimit
+		h.p.Forget(adm.Signal) // other signals' state: see Pipeline.Forget
+		runtime.GC()           // see MemoryLimit
 	}
 	res, err := h.p.Export(ctx, adm.Signal, buf, adm.Format.Ingest())
 	if err != nil {
