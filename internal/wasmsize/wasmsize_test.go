@@ -11,8 +11,10 @@ import (
 )
 
 // MaxGzipBytes is the budget for the gzip -9 size of the stripped js/wasm probe,
-// its data segments merged as scripts/build-worker.sh merges the Worker's.
-const MaxGzipBytes = 950_000
+// its data segments merged as scripts/build-worker.sh merges the Worker's: the
+// Worker's goal, which the core of all three signals (0.95 MB) must leave room
+// under for the Worker's own code.
+const MaxGzipBytes = 1_000_000
 
 func TestWASMSize(t *testing.T) {
 	if testing.Short() && os.Getenv("CI") != "true" {
