@@ -180,6 +180,13 @@ func list(dir string, id [16]byte) ([]Segment, error) {
 	}
 	var segs []Segment
 	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".seg"+removingSuffix) && !e.IsDir() {
+			// Processed; its deletion was cut short.
+			if err := removeGradually(filepath.Join(dir, e.Name())); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		name, ok := strings.CutSuffix(e.Name(), ".seg")
 		if !ok || e.IsDir() {
 			continue
@@ -406,8 +413,45 @@ func (l *Log) Seal() (Segment, error) {
 }
 
 // Remove deletes a sealed segment whose records are all processed.
+//
+// It renames the segment out of the log first (a crash before the rename
+// completes leaves a whole segment, which replays under the same object
+// keys: nothing doubles), then deletes it gradually: a segment holds a batch,
+// up to hundreds of MB, and freeing that many blocks at once holds an ext4
+// journal for a tenth of a second or more, while every fdatasync of the open
+// segment, and with it every acknowledgement, waits behind it (BENCHMARKS.md).
 func (l *Log) Remove(s Segment) error {
-	if err := os.Remove(s.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	gone := s.Path + removingSuffix
+	if err := os.Rename(s.Path, gone); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("wal: %w", err)
+	}
+	return removeGradually(gone)
+}
+
+// removingSuffix marks a processed segment being deleted; Open deletes
+// those a crash left.
+const removingSuffix = ".removing"
+
+// removeStep is how much of a file removeGradually frees at a time.
+const removeStep = 16 << 20
+
+// removeGradually truncates the file at path in steps of removeStep, from
+// its end, then unlinks it.
+func removeGradually(path string) error {
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		if fi, err := f.Stat(); err == nil {
+			for size := (fi.Size() - 1) / removeStep * removeStep; size > 0; size -= removeStep {
+				if f.Truncate(size) != nil {
+					break // the unlink below frees the rest
+				}
+			}
+		}
+		f.Close()
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("wal: %w", err)
 	}
 	return nil

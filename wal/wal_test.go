@@ -194,3 +194,62 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	})
 }
+
+// Remove deletes a segment larger than its step whole; a segment whose
+// removal a crash cut short is deleted at Open and not replayed.
+func TestRemove(t *testing.T) {
+	dir := t.TempDir()
+	l, _, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 3*removeStep/2)
+	for range 3 {
+		if _, err := l.Append(context.Background(), big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seg, err := l.Seal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Remove(seg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(seg.Path); !os.IsNotExist(err) {
+		t.Errorf("%s: %v, want gone", seg.Path, err)
+	}
+	if _, err := os.Stat(seg.Path + removingSuffix); !os.IsNotExist(err) {
+		t.Errorf("%s%s: %v, want gone", seg.Path, removingSuffix, err)
+	}
+	if err := l.Remove(seg); err != nil {
+		t.Errorf("second Remove: %v", err)
+	}
+	// A crash between the rename and the unlink.
+	if _, err := l.Append(context.Background(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	seg2, err := l.Seal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(seg2.Path, seg2.Path+removingSuffix); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2, old, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	for _, s := range old {
+		if s.Seq == seg2.Seq || s.Seq == seg.Seq {
+			t.Errorf("segment %d replayed after its removal", s.Seq)
+		}
+	}
+	if _, err := os.Stat(seg2.Path + removingSuffix); !os.IsNotExist(err) {
+		t.Errorf("leftover %s%s: %v, want deleted at Open", seg2.Path, removingSuffix, err)
+	}
+}
