@@ -124,7 +124,8 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 	switch s {
 	case Logs:
 		first := len(b.logs.Records)
-		err = decodeLogs(&b.dec, &b.logs, body, f)
+		d := &b.dec
+		err = decode(&b.logs, body, f, d.DecodeLogsProto, d.DecodeLogsJSON, d.DecodeLogsJSONLines)
 		if err == nil {
 			for i := first; i < len(b.logs.Records); i++ {
 				if r := &b.logs.Records[i]; r.ObservedTimeUnixNano == 0 {
@@ -134,11 +135,13 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 		}
 	case Traces:
 		// A span's times are its own: there is nothing to fill in.
-		err = decodeTraces(&b.dec, &b.traces, body, f)
+		d := &b.dec
+		err = decode(&b.traces, body, f, d.DecodeTracesProto, d.DecodeTracesJSON, d.DecodeTracesJSONLines)
 	case Metrics:
 		m := &b.metrics
 		n0, n1, n2, n3 := len(m.NumberPoints), len(m.HistogramPoints), len(m.ExpHistogramPoints), len(m.SummaryPoints)
-		err = decodeMetrics(&b.dec, m, body, f)
+		d := &b.dec
+		err = decode(m, body, f, d.DecodeMetricsProto, d.DecodeMetricsJSON, d.DecodeMetricsJSONLines)
 		if err == nil {
 			// A data point without a time is stamped with the time of reception.
 			fill := func(t *uint64) {
@@ -168,38 +171,16 @@ func (b *Batch) Decode(s Signal, body []byte, f Format, received int64) error {
 	return nil
 }
 
-func decodeMetrics(d *otlp.Decoder, m *otlp.Metrics, body []byte, f Format) error {
+// decode calls the decoder of format f: each signal's Decoder methods for
+// protobuf, OTLP/JSON and JSON Lines, in that order.
+func decode[M any](m *M, body []byte, f Format, proto, json, lines func(*M, []byte) error) error {
 	switch f {
 	case Protobuf:
-		return d.DecodeMetricsProto(m, body)
+		return proto(m, body)
 	case JSON:
-		return d.DecodeMetricsJSON(m, body)
+		return json(m, body)
 	case JSONLines:
-		return d.DecodeMetricsJSONLines(m, body)
-	}
-	return errUnknownFormat(f)
-}
-
-func decodeTraces(d *otlp.Decoder, t *otlp.Traces, body []byte, f Format) error {
-	switch f {
-	case Protobuf:
-		return d.DecodeTracesProto(t, body)
-	case JSON:
-		return d.DecodeTracesJSON(t, body)
-	case JSONLines:
-		return d.DecodeTracesJSONLines(t, body)
-	}
-	return errUnknownFormat(f)
-}
-
-func decodeLogs(d *otlp.Decoder, l *otlp.Logs, body []byte, f Format) error {
-	switch f {
-	case Protobuf:
-		return d.DecodeLogsProto(l, body)
-	case JSON:
-		return d.DecodeLogsJSON(l, body)
-	case JSONLines:
-		return d.DecodeLogsJSONLines(l, body)
+		return lines(m, body)
 	}
 	return errUnknownFormat(f)
 }
