@@ -13,7 +13,7 @@ const usage = `otlp2parquet turns OpenTelemetry (OTLP) data into Parquet files.
 
 Usage:
   otlp2parquet [serve] [flags]   receive OTLP over HTTP and gRPC (the default)
-  otlp2parquet convert [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
+  otlp2parquet convert [--signal auto|logs|traces|metrics] [--format auto|protobuf|json|jsonl] [--out DIR] FILE...
   otlp2parquet version
 
 Run "otlp2parquet COMMAND --help" for a command's options; "otlp2parquet serve --help"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
-	"github.com/otlp2parquet/otlp2parquet/otlp"
+	"github.com/otlp2parquet/otlp2parquet/storage"
 	"github.com/otlp2parquet/otlp2parquet/storage/file"
 )
 
@@ -91,18 +92,20 @@ func convert(args []string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	failed, records, objects := 0, 0, 0
 	for _, name := range files {
-		res, sig, f, err := convertFile(ctx, p, name, signals, fixed)
+		done, err := convertFile(ctx, p, bucket, name, signals, fixed)
 		if err != nil {
 			fmt.Fprintf(stderr, "otlp2parquet convert: %s: %v\n", name, err)
 			failed++
 			continue
 		}
-		if res.Rejected > 0 {
-			fmt.Fprintf(stderr, "otlp2parquet convert: %s: %s\n", name, res.Message)
+		for _, d := range done {
+			if d.res.Rejected > 0 {
+				fmt.Fprintf(stderr, "otlp2parquet convert: %s: %s\n", name, d.res.Message)
+			}
+			fmt.Fprintf(stdout, "%s: %s %s, %d %s, %d files\n", name, d.sig, d.f, d.res.Records, d.sig.Items(), len(d.res.Objects))
+			records += d.res.Records
+			objects += len(d.res.Objects)
 		}
-		fmt.Fprintf(stdout, "%s: %s %s, %d %s, %d files\n", name, sig, f, res.Records, sig.Items(), len(res.Objects))
-		records += res.Records
-		objects += len(res.Objects)
 	}
 	fmt.Fprintf(stdout, "converted %d of %d files: %d items in %d Parquet files under %s\n",
 		len(files)-failed, len(files), records, objects, bucket.Root())
@@ -132,7 +135,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func convertFile(ctx context.Context, p *ingest.Pipeline, name string, signals []ingest.Signal, fixed *ingest.Format) (ingest.Result, ingest.Signal, ingest.Format, error) {
+// converted is what one signal of a file became.
+type converted struct {
+	sig ingest.Signal
+	f   ingest.Format
+	res ingest.Result
+}
+
+func convertFile(ctx context.Context, p *ingest.Pipeline, bucket storage.Bucket, name string, signals []ingest.Signal, fixed *ingest.Format) ([]converted, error) {
 	var data []byte
 	var err error
 	if name == "-" {
@@ -141,86 +151,106 @@ func convertFile(ctx context.Context, p *ingest.Pipeline, name string, signals [
 		data, err = os.ReadFile(name)
 	}
 	if err != nil {
-		return ingest.Result{}, 0, 0, err
+		return nil, err
 	}
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return ingest.Result{}, 0, 0, fmt.Errorf("gzip: %w", err)
+			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		if data, err = io.ReadAll(zr); err != nil {
-			return ingest.Result{}, 0, 0, fmt.Errorf("gzip: %w", err)
+			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		name = strings.TrimSuffix(name, ".gz")
 	}
-	sig, f, err := detect(name, data, signals, fixed)
+	f := format(name, data, fixed)
+	sigs, err := detect(data, f, signals)
 	if err != nil {
-		return ingest.Result{}, 0, 0, err
+		return nil, err
 	}
-	res, err := p.Export(ctx, sig, data, f)
-	return res, sig, f, err
+	var done []converted
+	for _, sig := range sigs {
+		res, err := p.Export(ctx, sig, data, f)
+		if err != nil {
+			// Nothing of a bad file stays: remove what its other signals stored.
+			for _, d := range done {
+				for _, o := range d.res.Objects {
+					_ = bucket.Delete(ctx, o.Key)
+				}
+			}
+			return nil, err
+		}
+		done = append(done, converted{sig, f, res})
+	}
+	return done, nil
 }
 
-// detect picks the signal and format. The format comes from fixed, the
-// file name, or else the content: text starting with "{" is OTLP/JSON, or
-// JSON Lines when it holds more than one request; anything else is
-// protobuf. The signal is the first of signals the data decodes as, with
-// items (an empty request is the first signal's); when it decodes as none,
-// the error says why for each.
-func detect(name string, data []byte, signals []ingest.Signal, fixed *ingest.Format) (ingest.Signal, ingest.Format, error) {
-	var formats []ingest.Format
-	switch ext := strings.ToLower(filepath.Ext(name)); {
-	case fixed != nil:
-		formats = []ingest.Format{*fixed}
-	case ext == ".pb" || ext == ".binpb" || ext == ".proto" || ext == ".protobuf":
-		formats = []ingest.Format{ingest.Protobuf}
-	case ext == ".jsonl" || ext == ".ndjson":
-		formats = []ingest.Format{ingest.JSONLines}
-	default:
-		trimmed := bytes.TrimLeft(data, " \t\r\n")
-		if ext != ".json" && (len(trimmed) == 0 || trimmed[0] != '{') {
-			formats = []ingest.Format{ingest.Protobuf}
-		} else {
-			formats = []ingest.Format{ingest.JSON, ingest.JSONLines}
-		}
+// format picks the format from fixed, the file name, or else the content:
+// protobuf unless it is text starting with "{"; then JSON Lines when its
+// first line is a JSON value of its own and more lines follow, else OTLP/JSON
+// (one document, on one line or over several).
+func format(name string, data []byte, fixed *ingest.Format) ingest.Format {
+	if fixed != nil {
+		return *fixed
 	}
-	var b ingest.Batch
-	var errs []error
-	var empty *[2]uint8 // the first signal and format that decoded, to nothing
-	for _, sig := range signals {
-		var sigErr error
-		for _, f := range formats {
-			b.Reset()
-			err := b.Decode(sig, data, f, 0)
-			if err == nil {
-				// JSON readers ignore unknown fields, so another signal's
-				// JSON decodes, to nothing: only items tell.
-				if items, rejected, _ := b.Count(sig); items+rejected > 0 {
-					return sig, f, nil
-				}
-				if empty == nil {
-					empty = &[2]uint8{uint8(sig), uint8(f)}
-				}
-				continue
-			}
-			// A JSON Lines file whose first line is fine is a JSON Lines file with a bad later line.
-			var e *otlp.Error
-			if f == ingest.JSONLines && errors.As(err, &e) && e.Line > 1 {
-				sigErr = err
-			} else if sigErr == nil {
-				sigErr = err
-			}
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".pb", ".binpb", ".proto", ".protobuf":
+		return ingest.Protobuf
+	case ".jsonl", ".ndjson":
+		return ingest.JSONLines
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		if strings.EqualFold(filepath.Ext(name), ".json") {
+			return ingest.JSON
 		}
-		if sigErr == nil {
+		return ingest.Protobuf
+	}
+	first, rest, _ := bytes.Cut(trimmed, []byte("\n"))
+	if json.Valid(first) && len(bytes.TrimSpace(rest)) > 0 {
+		return ingest.JSONLines
+	}
+	return ingest.JSON
+}
+
+// detect says which of signals the data holds, in format f: those it
+// decodes to with items. OTLP/JSON readers ignore unknown members, so a
+// JSON file of one signal decodes, to nothing, as the others, and a JSON
+// Lines file may hold lines of several (a Collector's file exporter shared
+// by pipelines): each signal with items is returned. A signal whose
+// decoding fails names the file's problem when no signal has items; so
+// does a failure of every one. A file that decodes to nothing as every
+// signal is an empty request of the first.
+func detect(data []byte, f ingest.Format, signals []ingest.Signal) ([]ingest.Signal, error) {
+	var b ingest.Batch
+	var found []ingest.Signal
+	var errs []error
+	for _, sig := range signals {
+		b.Reset()
+		if err := b.Decode(sig, data, f, 0); err != nil {
+			if len(signals) > 1 {
+				err = fmt.Errorf("as %s: %w", sig, err)
+			}
+			errs = append(errs, err)
 			continue
 		}
-		if len(signals) == 1 {
-			return 0, 0, sigErr
+		if items, rejected, _ := b.Count(sig); items+rejected > 0 {
+			found = append(found, sig)
+			if f == ingest.Protobuf {
+				break // one message is one signal's
+			}
 		}
-		errs = append(errs, fmt.Errorf("as %s: %w", sig, sigErr))
 	}
-	if empty != nil {
-		return ingest.Signal(empty[0]), ingest.Format(empty[1]), nil
+	b.Reset()
+	switch {
+	case len(found) > 0:
+		return found, nil
+	case len(errs) == 1:
+		return nil, errs[0]
+	case len(errs) == len(signals):
+		return nil, fmt.Errorf("not an OTLP request of any signal: %w", errors.Join(errs...))
+	case len(errs) > 0:
+		return nil, errors.Join(errs...)
 	}
-	return 0, 0, fmt.Errorf("not an OTLP request of any signal: %w", errors.Join(errs...))
+	return signals[:1], nil
 }

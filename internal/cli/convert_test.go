@@ -342,3 +342,38 @@ func TestConvertSignals(t *testing.T) {
 		t.Errorf("--signal profiles: exit %d, want 2", code)
 	}
 }
+
+// TestConvertJSONErrorsAndMixedLines: a bad OTLP/JSON file of one signal is
+// refused with its error (it also decodes, to nothing, as the others); a
+// pretty-printed file with nothing of --signal converts to nothing; a JSON
+// Lines file with lines of two signals converts both.
+func TestConvertJSONErrorsAndMixedLines(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	bad := writeFile(t, filepath.Join(in, "b64.json"), []byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"AAECAwQFBgcICQoLDA0ODw==","name":"x"}]}]}]}`))
+	code, stdout, stderr := run(t, "convert", "--out", out, bad)
+	if code != 1 || !strings.Contains(stderr, "as traces") || !strings.Contains(stderr, "traceId") || len(parquetFiles(t, out)) != 0 {
+		t.Errorf("bad traces JSON: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	badLine := writeFile(t, filepath.Join(in, "two.jsonl"), []byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"ok"}}]}]}]}`+"\n"+
+		`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"x"}]}]}]}`+"\n"))
+	if code, _, stderr := run(t, "convert", "--out", out, badLine); code != 1 || !strings.Contains(stderr, "line 2") || len(parquetFiles(t, out)) != 0 {
+		t.Errorf("JSON Lines with a bad second line: exit %d, stderr %s", code, stderr)
+	}
+	pretty := writeFile(t, filepath.Join(in, "empty.json"), []byte("{\n  \"resourceSpans\": []\n}\n"))
+	if code, stdout, stderr := run(t, "convert", "--signal", "metrics", "--out", out, pretty); code != 0 || !strings.Contains(stdout, "empty.json: metrics json, 0 data points") {
+		t.Errorf("pretty-printed, nothing of --signal: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	spans, err := otlptest.PdataTracesJSON(otlptest.RealisticTracesRequest(6, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := (&plog.JSONMarshaler{}).MarshalLogs(logsFor([]string{"mixed"}, 4, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := writeFile(t, filepath.Join(in, "mixed.jsonl"), append(append(append(spans, '\n'), logs...), '\n'))
+	code, stdout, stderr = run(t, "convert", "--out", out, mixed)
+	if code != 0 || !strings.Contains(stdout, "mixed.jsonl: logs jsonl, 4 log records") || !strings.Contains(stdout, "mixed.jsonl: traces jsonl, 6 spans") {
+		t.Errorf("mixed JSON Lines: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
