@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
@@ -102,13 +103,13 @@ func convert(args []string, stdout, stderr io.Writer) int {
 			if d.res.Rejected > 0 {
 				fmt.Fprintf(stderr, "otlp2parquet convert: %s: %s\n", name, d.res.Message)
 			}
-			fmt.Fprintf(stdout, "%s: %s %s, %d %s, %d files\n", name, d.sig, d.f, d.res.Records, d.sig.Items(), len(d.res.Objects))
+			fmt.Fprintf(stdout, "%s: %s %s, %s, %s\n", name, d.sig, d.f, count(d.res.Records, d.sig.Items()), count(len(d.res.Objects), "files"))
 			records += d.res.Records
 			objects += len(d.res.Objects)
 		}
 	}
-	fmt.Fprintf(stdout, "converted %d of %d files: %d items in %d Parquet files under %s\n",
-		len(files)-failed, len(files), records, objects, bucket.Root())
+	fmt.Fprintf(stdout, "converted %d of %s: %s in %s under %s\n",
+		len(files)-failed, count(len(files), "files"), count(records, "items"), count(objects, "Parquet files"), bucket.Root())
 	if failed > 0 {
 		return 1
 	}
@@ -133,6 +134,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 			return append(files[:len(files)-1], args...), nil
 		}
 	}
+}
+
+// count writes n and the plural noun, in the singular when n is 1.
+func count(n int, plural string) string {
+	if n == 1 {
+		plural = strings.TrimSuffix(plural, "s")
+	}
+	return strconv.Itoa(n) + " " + plural
 }
 
 // converted is what one signal of a file became.

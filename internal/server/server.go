@@ -85,6 +85,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			fmt.Fprintln(w, "ok")
 		})
 		mux.HandleFunc("GET /ready", s.ready)
+		// Other methods on those paths: 405, not the OTLP receiver's 404.
+		for _, path := range []string{"/metrics", "/health", "/ready"} {
+			mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", "GET, HEAD")
+				http.Error(w, "method "+r.Method+" not allowed on "+path+": use GET", http.StatusMethodNotAllowed)
+			})
+		}
 		s.http = &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,

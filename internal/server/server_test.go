@@ -84,6 +84,16 @@ func TestHealthReadyAndBothReceivers(t *testing.T) {
 	if code, body := get(t, base+"/ready"); code != 200 {
 		t.Fatalf("/ready: %d %q", code, body)
 	}
+	for _, path := range []string{"/health", "/ready", "/metrics"} {
+		resp, err := http.Post(base+path, "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("POST %s: %d, Allow %q; want 405, GET, HEAD", path, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
 
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
