@@ -134,9 +134,9 @@ func (d *Decoder) jfound() string {
 		return "an array"
 	case c == '"':
 		return "a string"
-	case c == 't' || c == 'f':
+	case bytes.HasPrefix(d.in[d.pos:], []byte("true")) || bytes.HasPrefix(d.in[d.pos:], []byte("false")):
 		return "a boolean"
-	case c == 'n':
+	case bytes.HasPrefix(d.in[d.pos:], []byte("null")):
 		return "null"
 	case c == '-' || '0' <= c && c <= '9':
 		return "a number"

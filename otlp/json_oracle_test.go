@@ -477,6 +477,8 @@ func TestJSONErrors(t *testing.T) {
 		{`{"resourceLogs":{}}`, "want an array, found an object", "resourceLogs", 16},
 		{`{"resourceLogs":[1]}`, "want an object, found a number", "resourceLogs[0]", 17},
 		{`{"resourceLogs":[{},null]}`, "want an object, found null", "resourceLogs[1]", 20},
+		{`nope`, "want an object, found unexpected character 'n'", "", 0},
+		{`{"resourceLogs":[{},tru]}`, "found unexpected character 't'", "resourceLogs[1]", 20},
 		{`{"resourceLogs":[{}{}]}`, "want , or ] after an array element, found an object", "resourceLogs", 19},
 		{`{"resourceLogs":[],"resourceLogs":[]}`, "field given twice", "resourceLogs", 19},
 		{rec(`"traceId":"abc"`), `"abc" is not 32 hex digits`, recPath + "traceId", recAt + 10},

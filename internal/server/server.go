@@ -59,7 +59,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			OnFlush:     m.onFlush,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("OTLP2PARQUET_WAL_DIR: %w", err)
+			return nil, fmt.Errorf("OTLP2PARQUET_WAL_DIR (--wal-dir): %w", err)
 		}
 		m.batching(s.buffer)
 		p = exporter{next: s.buffer, m: m}
@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.HTTPAddr != "" {
 		if s.httpL, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			s.closeBuffer()
-			return nil, fmt.Errorf("OTLP2PARQUET_HTTP_ADDR: %w", err)
+			return nil, fmt.Errorf("OTLP2PARQUET_HTTP_ADDR (--http-addr): %w", err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/", m.countHTTP(otlphttp.New(p, otlphttp.Options{
@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		if s.grpcL, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 			s.closeListeners()
 			s.closeBuffer()
-			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR: %w", err)
+			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR (--grpc-addr): %w", err)
 		}
 		s.grpc = otlpgrpc.NewServer(p, otlpgrpc.Options{
 			MaxRecvMsgSize:   int(cfg.MaxBodyBytes),
@@ -135,7 +135,7 @@ func OpenBucket(ctx context.Context, cfg Config) (storage.Bucket, error) {
 	default:
 		b, err := file.New(cfg.OutputDir)
 		if err != nil {
-			return nil, fmt.Errorf("OTLP2PARQUET_OUTPUT_DIR: %w", err)
+			return nil, fmt.Errorf("OTLP2PARQUET_OUTPUT_DIR (--output-dir): %w", err)
 		}
 		return b, nil
 	}
