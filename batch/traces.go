@@ -3,7 +3,6 @@ package batch
 import (
 	"math"
 	"strconv"
-	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/pqenc"
@@ -245,12 +244,11 @@ func (b *TracesBuilder) Reset() {
 }
 
 // Build fills partitions from t, by the resource's service.name and the
-// hour of each span's start. Spans with a time past a signed 64-bit
-// nanosecond timestamp (after the year 2262) are rejected. now is unused
-// (spans carry their own times) but kept for the shape of Builder.Build.
-// It resets b first; the partitions are valid until the next Build or Reset.
-func (b *TracesBuilder) Build(t *otlp.Traces, now time.Time) TracesResult {
-	_ = now
+// hour of each span's start (spans carry their own times: no receive time
+// is needed). Spans with a time past a signed 64-bit nanosecond timestamp
+// (after the year 2262) are rejected. It resets b first; the partitions are
+// valid until the next Build or Reset.
+func (b *TracesBuilder) Build(t *otlp.Traces) TracesResult {
 	b.Reset()
 	var res TracesResult
 	b.start(&t.Common, len(t.Resources), func(i int) (otlp.Resource, string) { return t.Resources[i].Resource, t.Resources[i].SchemaURL },

@@ -113,7 +113,7 @@ func edgeTraces(t testing.TB) (*otlp.Traces, ptrace.Traces) {
 func TestTracesBuild(t *testing.T) {
 	tr, td := edgeTraces(t)
 	var b TracesBuilder
-	res := b.Build(tr, time.Now())
+	res := b.Build(tr)
 	if res.Rejected != 1 || !strings.Contains(res.Reason, "resource_spans[0].scope_spans[0].spans[2] (the first of them): events[0].time_unix_nano 18446744073709551615 is after the year 2262") {
 		t.Fatalf("rejected %d: %q", res.Rejected, res.Reason)
 	}
@@ -186,7 +186,7 @@ func writeTraces(t testing.TB, parts []*Traces) []byte {
 func TestTracesArrow(t *testing.T) {
 	tr, _ := edgeTraces(t)
 	var b TracesBuilder
-	data := writeTraces(t, b.Build(tr, time.Now()).Partitions)
+	data := writeTraces(t, b.Build(tr).Partitions)
 	rdr, err := file.NewParquetReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestTracesDuckDB(t *testing.T) {
 	tr, _ := edgeTraces(t)
 	var b TracesBuilder
 	edge := filepath.Join(dir, "edge.parquet")
-	if err := os.WriteFile(edge, writeTraces(t, b.Build(tr, time.Now()).Partitions), 0o644); err != nil {
+	if err := os.WriteFile(edge, writeTraces(t, b.Build(tr).Partitions), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var types []string
@@ -303,7 +303,7 @@ func TestTracesDuckDB(t *testing.T) {
 	if err := otlp.DecodeTracesProto(&rt, pb); err != nil {
 		t.Fatal(err)
 	}
-	res := b.Build(&rt, time.Now())
+	res := b.Build(&rt)
 	real := filepath.Join(dir, "realistic.parquet")
 	if err := os.WriteFile(real, writeTraces(t, res.Partitions), 0o644); err != nil {
 		t.Fatal(err)

@@ -236,7 +236,7 @@ func (b *Batch) Build(s Signal) (parts []Part, rejected int, reason string) {
 		}
 		rejected, reason = res.Rejected, res.Reason
 	case Traces:
-		res := b.tb.Build(&b.traces, timeZero)
+		res := b.tb.Build(&b.traces)
 		for _, p := range res.Partitions {
 			b.parts = append(b.parts, Part{Table: "traces", Schema: batch.TracesTable(), Service: p.Service,
 				Hour: p.Hour, MinTimestamp: p.MinTimestamp, Rows: p.Rows, Columns: p.Columns()})
