@@ -233,6 +233,13 @@ func (b *Buffer) signal(c chan struct{}) {
 // Export validates the request, logs it durably and returns; its items
 // are stored with their batch. Objects in the result is empty.
 func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f ingest.Format) (ingest.Result, error) {
+	// A request the log has no room for is refused before it is decoded:
+	// when flushes fall behind, decoding requests only to refuse them
+	// would take the CPU the flushes need to catch up.
+	need := int64(len(body) + recordHeader + 8)
+	if err := b.logRoom(need); err != nil {
+		return ingest.Result{}, err
+	}
 	records, rejected, reason, err := b.validate(ctx, sig, body, f)
 	if err != nil {
 		return ingest.Result{}, err
@@ -245,14 +252,8 @@ func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f i
 	if records == 0 {
 		return res, nil
 	}
-	need := int64(len(body) + recordHeader + 8)
-	if used := b.logBytes.Load(); used+need > b.opts.MaxLogBytes {
-		// The open batch may be what fills the log: seal it, so that it
-		// can be stored and its space freed.
-		b.sealSoon.Store(true)
-		b.signal(b.sealReq)
-		return ingest.Result{}, fmt.Errorf("buffer: %w: the write-ahead log holds %d bytes not yet in storage (limit %d)",
-			ingest.ErrOverloaded, used, b.opts.MaxLogBytes)
+	if err := b.logRoom(need); err != nil { // again: the log may have filled while this request was decoded
+		return ingest.Result{}, err
 	}
 	// Bound the bytes waiting for the log's next sync: past it the disk
 	// is not keeping up, and a fast 503 beats a queue of seconds.
@@ -302,6 +303,19 @@ func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f i
 	}
 	b.mu.Unlock()
 	return res, nil
+}
+
+// logRoom returns ingest.ErrOverloaded when the log cannot take need more
+// bytes, and asks for the open batch to be sealed: it may be what fills the
+// log, and sealed it can be stored and its space freed.
+func (b *Buffer) logRoom(need int64) error {
+	if used := b.logBytes.Load(); used+need > b.opts.MaxLogBytes {
+		b.sealSoon.Store(true)
+		b.signal(b.sealReq)
+		return fmt.Errorf("buffer: %w: the write-ahead log holds %d bytes not yet in storage (limit %d)",
+			ingest.ErrOverloaded, used, b.opts.MaxLogBytes)
+	}
+	return nil
 }
 
 // validate decodes the request and counts its records. At most a few run
