@@ -305,6 +305,14 @@ func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f i
 	return res, nil
 }
 
+// Admit refuses, with ingest.ErrOverloaded, a request whose body of size
+// bytes the log has no room for now (a compressed body only grows).
+func (b *Buffer) Admit(_ ingest.Signal, size int64) error {
+	return b.logRoom(size + recordHeader + 8)
+}
+
+var _ ingest.Admitter = (*Buffer)(nil)
+
 // logRoom returns ingest.ErrOverloaded when the log cannot take need more
 // bytes, and asks for the open batch to be sealed: it may be what fills the
 // log, and sealed it can be stored and its space freed.

@@ -78,6 +78,15 @@ type Exporter interface {
 
 var _ Exporter = (*Pipeline)(nil)
 
+// Admitter is implemented by an Exporter that can tell, before a request's
+// body is read, that it will refuse it: Admit returns an error wrapping
+// ErrOverloaded when a body of size bytes (as sent: compressed or not)
+// cannot be taken now. Receivers call it when the size is known, so that
+// shedding load does not cost reading and decoding what is then refused.
+type Admitter interface {
+	Admit(s Signal, size int64) error
+}
+
 // Pipeline stores export requests. It is safe for concurrent use: each call
 // takes its own decoding and encoding state from a pool.
 type Pipeline struct {

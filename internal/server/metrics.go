@@ -143,6 +143,20 @@ func (e exporter) Export(ctx context.Context, sig ingest.Signal, body []byte, f 
 	return res, nil
 }
 
+// Admit asks next when it is an ingest.Admitter, counting a refusal as a
+// failed request.
+func (e exporter) Admit(sig ingest.Signal, size int64) error {
+	a, ok := e.next.(ingest.Admitter)
+	if !ok {
+		return nil
+	}
+	err := a.Admit(sig, size)
+	if err != nil {
+		e.m.failedRequests.WithLabelValues(sig.String(), reason(err)).Inc()
+	}
+	return err
+}
+
 // reason names an Export failure for metrics.
 func reason(err error) string {
 	switch {

@@ -114,6 +114,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, r, rep)
 		return
 	}
+	// Refuse before reading a body that would be refused after.
+	if a, ok := h.p.(ingest.Admitter); ok && r.ContentLength > 0 {
+		if err := a.Admit(adm.Signal, r.ContentLength); err != nil {
+			h.reply(w, r, exchange.Failure(adm.Format, err))
+			return
+		}
+	}
 
 	bp, _ := h.bufs.Get().(*[]byte)
 	if bp == nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -597,5 +598,60 @@ func TestPooledStateIsolated(t *testing.T) {
 	wg.Wait()
 	if bad.Load() != 0 {
 		t.Fatalf("%d requests got the wrong status", bad.Load())
+	}
+}
+
+// admitter refuses requests over max bytes before their bodies are read.
+type admitter struct {
+	ingest.Exporter
+	max   int64
+	asked []int64
+}
+
+func (a *admitter) Admit(_ ingest.Signal, size int64) error {
+	a.asked = append(a.asked, size)
+	if size > a.max {
+		return fmt.Errorf("log full: %w", ingest.ErrOverloaded)
+	}
+	return nil
+}
+
+// An exporter that can refuse a request by its declared size is asked
+// before the body is read: a refusal is a 503 that reads nothing.
+func TestAdmitBeforeReading(t *testing.T) {
+	body := encodeProto(t, logsRequest(50, "checkout"))
+	a := &admitter{Exporter: ingest.New(memstore.New(), ingest.Options{}), max: int64(len(body)) - 1}
+	h := otlphttp.New(a, otlphttp.Options{Logger: quiet})
+	hdr := map[string]string{"Content-Type": ctProto}
+
+	rr := &repeatReader{body: body, count: 1}
+	req := httptest.NewRequest(http.MethodPost, "/v1/logs", rr)
+	req.ContentLength = rr.size()
+	req.Header.Set("Content-Type", ctProto)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	r := reply{rec.Code, rec.Header(), rec.Body.Bytes()}
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Errorf("refused by Admit: status %d Retry-After %q, want 503 with Retry-After", r.status, r.header.Get("Retry-After"))
+	}
+	if rr.read != 0 {
+		t.Errorf("%d bytes of the refused body read, want none", rr.read)
+	}
+	if len(a.asked) != 1 || a.asked[0] != int64(len(body)) {
+		t.Errorf("Admit asked %v, want [%d]", a.asked, len(body))
+	}
+
+	a.max = int64(len(body))
+	if r := do(h, http.MethodPost, "/v1/logs", hdr, bytes.NewReader(body)); r.status != 200 {
+		t.Errorf("admitted: status %d %q", r.status, r.body)
+	}
+	// Without a declared length (chunked) there is nothing to ask.
+	req = httptest.NewRequest(http.MethodPost, "/v1/logs", io.NopCloser(bytes.NewReader(body)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", ctProto)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || len(a.asked) != 2 {
+		t.Errorf("chunked: status %d, Admit asked %v", rec.Code, a.asked)
 	}
 }
