@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -532,11 +533,9 @@ func (b *Buffer) Stats() Stats {
 // objects of a batch whose store failed, so a retry only puts the rest.
 type flusherState struct {
 	b       *Buffer
-	batches [len(ingest.Signals)]ingest.Batch // the chunk's requests, by signal
-	pending [len(ingest.Signals)]int          // their bytes
+	chunks  [2]chunk
 	writers map[partKey]*part
 	free    map[*pqenc.Schema][]*pqenc.Writer
-	arena   []byte // the bodies of the chunk being decoded
 
 	seq  uint64 // the segment whose objects are below
 	objs []object
@@ -567,9 +566,10 @@ func newFlusher(b *Buffer) *flusherState {
 }
 
 // chunkBytes is how much request data is decoded at once while encoding a
-// batch: the flush's memory is about this much beyond the Parquet output
-// (which is built in memory: tens of MB for a million records).
-const chunkBytes = 2 << 20
+// batch: the flush's memory is about twice this (one chunk decoded while the
+// one before is encoded) beyond the Parquet output (which is built in
+// memory: tens of MB for a million records).
+var chunkBytes = 2 << 20 // a variable for tests
 
 // badSegmentError is a segment that cannot be turned into objects.
 type badSegmentError struct{ err error }
@@ -622,65 +622,55 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 }
 
 // encode reads the segment and makes its objects, one per (table, service, hour).
-func (f *flusherState) encode(seg wal.Segment) error {
+func (f *flusherState) encode(seg wal.Segment) (err error) {
 	f.seq, f.objs, f.recs = seg.Seq, f.objs[:0], 0
 	clear(f.writers)
-	var chunk int
-	flush := func() error {
-		for sig := range f.batches {
-			if f.pending[sig] == 0 {
-				continue
+	for i := range f.chunks {
+		f.chunks[i].reset()
+	}
+	defer func() {
+		// Never leave an encoding running: its writers and chunk are reused.
+		for i := range f.chunks {
+			if werr := f.chunks[i].wait(); err == nil {
+				err = werr
 			}
-			bt := &f.batches[sig]
-			parts, _, _ := bt.Build(ingest.Signal(sig))
-			for _, p := range parts {
-				k := partKey{p.Table, p.Service, p.Hour}
-				pt := f.writers[k]
-				if pt == nil {
-					pt = &part{w: f.writer(p.Schema), schema: p.Schema, minTimestamp: p.MinTimestamp}
-					f.writers[k] = pt
-				}
-				if err := pt.w.WriteRows(p.Columns, p.Rows); err != nil {
-					return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
-				}
-				pt.minTimestamp = min(pt.minTimestamp, p.MinTimestamp)
-				pt.rows += p.Rows
-				f.recs += p.Rows
-			}
-			bt.Reset()
-			f.pending[sig] = 0
 		}
-		f.arena = f.arena[:0]
-		chunk = 0
-		return nil
-	}
-	for i := range f.batches {
-		f.batches[i].Reset()
-		f.pending[i] = 0
-	}
+	}()
+	// Two chunks take turns: while the requests of one are encoded (its
+	// parts side by side), the next is read from the log and decoded.
+	cur := 0
 	skipped, err := wal.Read(seg.Path, func(payload []byte) error {
 		sig, format, received, body, err := parseRecord(payload)
 		if err != nil {
 			return fmt.Errorf("buffer: %s: %w", seg.Path, err)
 		}
+		c := &f.chunks[cur]
+		if err := c.wait(); err != nil {
+			return err
+		}
 		// The decoder refers to the body it decodes: keep the chunk's
 		// bodies in one arena until the chunk is encoded.
-		at := len(f.arena)
-		f.arena = append(f.arena, body...)
-		body = f.arena[at:]
-		if err := f.batches[sig].Decode(sig, body, format, received); err != nil {
+		at := len(c.arena)
+		c.arena = append(c.arena, body...)
+		body = c.arena[at:]
+		if err := c.batches[sig].Decode(sig, body, format, received); err != nil {
 			// It was validated before it was logged.
 			return fmt.Errorf("buffer: %s: a logged request no longer decodes: %w", seg.Path, err)
 		}
-		f.pending[sig] += len(body)
-		chunk += len(body)
-		if chunk >= chunkBytes {
-			return flush()
+		c.pending[sig] += len(body)
+		if len(c.arena) >= chunkBytes {
+			if err := f.flush(c, &f.chunks[cur^1]); err != nil {
+				return err
+			}
+			cur ^= 1
 		}
 		return nil
 	})
 	if err == nil {
-		err = flush()
+		err = f.flush(&f.chunks[cur], &f.chunks[cur^1])
+	}
+	if err == nil {
+		err = f.chunks[cur].wait()
 	}
 	if err != nil {
 		return err
@@ -688,20 +678,145 @@ func (f *flusherState) encode(seg wal.Segment) error {
 	if skipped > 0 {
 		f.b.lg.Warn("buffer: write-ahead log segment ends in a torn record (never acknowledged); skipped", "segment", seg.Name(), "bytes", skipped)
 	}
-	for k, pt := range f.writers {
+	keys := make([]partKey, 0, len(f.writers))
+	for k := range f.writers {
+		keys = append(keys, k)
+	}
+	f.objs = slices.Grow(f.objs[:0], len(keys))[:len(keys)]
+	err = each(len(keys), func(i int) error {
+		k := keys[i]
+		pt := f.writers[k]
 		data, err := pt.w.Finish()
 		if err != nil {
 			return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", k.table, k.service, k.hour, err)
 		}
-		f.objs = append(f.objs, object{
+		f.objs[i] = object{
 			key:  layout.Key(k.table, k.service, k.hour, objectID(seg, k), pt.minTimestamp),
 			data: append([]byte(nil), data...), // Finish's buffer is the writer's
 			rows: pt.rows,
-		})
+		}
+		return nil
+	})
+	if err != nil {
+		f.objs = f.objs[:0]
+		return err
+	}
+	for _, pt := range f.writers {
 		pt.w.Reset()
 		f.free[pt.schema] = append(f.free[pt.schema], pt.w)
 	}
 	clear(f.writers)
+	return nil
+}
+
+// chunk is a run of logged requests decoded together, then encoded.
+type chunk struct {
+	batches [len(ingest.Signals)]ingest.Batch // the requests, by signal
+	pending [len(ingest.Signals)]int          // their bytes
+	arena   []byte                            // their bodies
+	parts   []ingest.Part
+	writers []*part    // parts[i] goes to writers[i]
+	done    chan error // the running encoding's result; nil when none runs
+}
+
+// wait waits for the chunk's encoding, if one runs, and empties the chunk.
+func (c *chunk) wait() error {
+	if c.done == nil {
+		return nil
+	}
+	err := <-c.done
+	c.done = nil
+	c.reset()
+	return err
+}
+
+func (c *chunk) reset() {
+	for i := range c.batches {
+		c.batches[i].Reset()
+		c.pending[i] = 0
+	}
+	c.arena = c.arena[:0]
+	clear(c.parts)
+	c.parts = c.parts[:0]
+	clear(c.writers)
+	c.writers = c.writers[:0]
+}
+
+// flush starts encoding c into the writers of its partitions, once the
+// encoding of prev (the chunk before, which may write to the same writers)
+// is done.
+func (f *flusherState) flush(c, prev *chunk) error {
+	if err := prev.wait(); err != nil {
+		return err
+	}
+	for sig := range c.batches {
+		if c.pending[sig] == 0 {
+			continue
+		}
+		parts, _, _ := c.batches[sig].Build(ingest.Signal(sig))
+		for _, p := range parts {
+			k := partKey{p.Table, p.Service, p.Hour}
+			pt := f.writers[k]
+			if pt == nil {
+				pt = &part{w: f.writer(p.Schema), schema: p.Schema, minTimestamp: p.MinTimestamp}
+				f.writers[k] = pt
+			}
+			pt.minTimestamp = min(pt.minTimestamp, p.MinTimestamp)
+			pt.rows += p.Rows
+			f.recs += p.Rows
+			c.parts = append(c.parts, p)
+			c.writers = append(c.writers, pt)
+		}
+	}
+	c.done = make(chan error, 1)
+	go func() {
+		// Each part goes to its own writer: encode them side by side.
+		c.done <- each(len(c.parts), func(i int) error {
+			p := &c.parts[i]
+			if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
+				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
+			}
+			return nil
+		})
+	}()
+	return nil
+}
+
+// each calls fn for 0 to n-1 on up to GOMAXPROCS-1 goroutines (one CPU is
+// left to the acknowledgement path and to decoding the next chunk), and
+// returns the first error (the other calls still run to completion).
+func each(n int, fn func(i int) error) error {
+	workers := min(n, runtime.GOMAXPROCS(0)-1)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil && errs[w] == nil {
+					errs[w] = err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

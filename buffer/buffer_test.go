@@ -524,3 +524,24 @@ func TestSignalsShareBatches(t *testing.T) {
 		t.Fatalf("keys differ after replay:\n%v\n%v", keys, k2)
 	}
 }
+
+// A batch of many chunks (each decoded while the one before is encoded, its
+// partitions side by side) stores every record once, one object per
+// partition.
+func TestFlushInChunks(t *testing.T) {
+	defer func(n int) { chunkBytes = n }(chunkBytes)
+	chunkBytes = 4 << 10
+	bucket := memstore.New()
+	buf := open(t, t.TempDir(), bucket, Options{MaxAge: time.Hour})
+	for i := range 60 {
+		export(t, buf, request(t, fmt.Sprint("svc", i%4), i*10, 10, false))
+	}
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, keys, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 600)
+	if len(keys) != 4 {
+		t.Errorf("%d objects, want one per service: %v", len(keys), keys)
+	}
+}
