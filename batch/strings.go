@@ -53,10 +53,42 @@ func (c *converter) AsString(l *otlp.Common, v otlp.Value) string {
 		return "false"
 	case otlp.KindEmpty:
 		return ""
+	case otlp.KindInt:
+		if n := v.Int(); n >= 0 && n < smallInts {
+			return smallInt(n)
+		}
 	}
 	b := c.arena.buf(64)
 	b = c.appendString(b, l, v)
 	return c.arena.finish(b)
+}
+
+// smallInts are the integers AsString returns as slices of one string
+// (digits) rather than new text in the arena: status codes, counts and ports
+// under it are then the very same string each time, which pqenc's
+// dictionary finds by address without reading it.
+const smallInts = 1000
+
+var digits = func() string {
+	b := make([]byte, 0, 3*smallInts)
+	for i := range smallInts {
+		b = strconv.AppendInt(b, int64(i), 10)
+	}
+	return string(b)
+}()
+
+// smallInt returns n (0 <= n < smallInts) in base 10, sliced from digits:
+// 0-9 take one byte each, 10-99 two, 100-999 three.
+func smallInt(n int64) string {
+	switch {
+	case n < 10:
+		return digits[n : n+1]
+	case n < 100:
+		at := 10 + 2*(n-10)
+		return digits[at : at+2]
+	}
+	at := 190 + 3*(n-100)
+	return digits[at : at+3]
 }
 
 type converter struct {
