@@ -52,10 +52,11 @@ func BenchmarkExport(b *testing.B) {
 // BenchmarkFlush is the batch path: read a logged segment and encode its
 // objects. "100x100" is 100 realistic 100-record requests of three services,
 // "30x10000" 30 requests of 10,000 records over ten services (as a
-// Collector's batches come). With -cpu 1 the flush runs on one core; with
-// more, the next chunk is decoded while one is encoded.
+// Collector's batches come). A flush keeps GOMAXPROCS-1 goroutines busy
+// (flushProcs): one with -cpu 1 or 2; with -cpu 3 the next chunk is decoded
+// while one is encoded, with -cpu 4 on two encoders.
 //
-//	go test -run '^$' -bench Flush -cpu 1,2 ./buffer/
+//	go test -run '^$' -bench Flush -cpu 1,2,3 ./buffer/
 func BenchmarkFlush(b *testing.B) {
 	for _, c := range []struct{ requests, records, services int }{{100, 100, 3}, {30, 10000, 10}} {
 		b.Run(fmt.Sprintf("%dx%d", c.requests, c.records), func(b *testing.B) {

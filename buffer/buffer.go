@@ -683,7 +683,7 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		keys = append(keys, k)
 	}
 	f.objs = slices.Grow(f.objs[:0], len(keys))[:len(keys)]
-	err = each(len(keys), func(i int) error {
+	err = each(len(keys), flushProcs(), func(i int) error {
 		k := keys[i]
 		pt := f.writers[k]
 		data, err := pt.w.Finish()
@@ -768,25 +768,36 @@ func (f *flusherState) flush(c, prev *chunk) error {
 			c.writers = append(c.writers, pt)
 		}
 	}
-	c.done = make(chan error, 1)
-	go func() {
+	encode := func() error {
 		// Each part goes to its own writer: encode them side by side.
-		c.done <- each(len(c.parts), func(i int) error {
+		return each(len(c.parts), flushProcs()-1, func(i int) error {
 			p := &c.parts[i]
 			if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
 				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
 			}
 			return nil
 		})
-	}()
+	}
+	c.done = make(chan error, 1)
+	if flushProcs() < 2 {
+		c.done <- encode()
+		return nil
+	}
+	go func() { c.done <- encode() }()
 	return nil
 }
 
-// each calls fn for 0 to n-1 on up to GOMAXPROCS-1 goroutines (one CPU is
-// left to the acknowledgement path and to decoding the next chunk), and
-// returns the first error (the other calls still run to completion).
-func each(n int, fn func(i int) error) error {
-	workers := min(n, runtime.GOMAXPROCS(0)-1)
+// flushProcs is how many goroutines a flush keeps busy: all CPUs but one,
+// which is left to acknowledging requests (on two CPUs a flush running on
+// both made the tail latency of acknowledgements worse and took more
+// memory, for no gain while requests arrive). With two or more, the next
+// chunk is decoded while the one before is encoded on the others.
+var flushProcs = func() int { return max(1, runtime.GOMAXPROCS(0)-1) } // a variable for tests
+
+// each calls fn for 0 to n-1 on up to procs goroutines, and returns the
+// first error (the other calls still run to completion).
+func each(n, procs int, fn func(i int) error) error {
+	workers := min(n, procs)
 	if workers <= 1 {
 		for i := range n {
 			if err := fn(i); err != nil {

@@ -529,19 +529,22 @@ func TestSignalsShareBatches(t *testing.T) {
 // partitions side by side) stores every record once, one object per
 // partition.
 func TestFlushInChunks(t *testing.T) {
-	defer func(n int) { chunkBytes = n }(chunkBytes)
+	defer func(n int, procs func() int) { chunkBytes, flushProcs = n, procs }(chunkBytes, flushProcs)
 	chunkBytes = 4 << 10
-	bucket := memstore.New()
-	buf := open(t, t.TempDir(), bucket, Options{MaxAge: time.Hour})
-	for i := range 60 {
-		export(t, buf, request(t, fmt.Sprint("svc", i%4), i*10, 10, false))
-	}
-	if err := buf.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	seqs, keys, _ := contents(t, bucket)
-	exactlyOnce(t, seqs, 600)
-	if len(keys) != 4 {
-		t.Errorf("%d objects, want one per service: %v", len(keys), keys)
+	for _, procs := range []int{1, 2, 3} { // in turn; pipelined; pipelined, two encoders
+		flushProcs = func() int { return procs }
+		bucket := memstore.New()
+		buf := open(t, t.TempDir(), bucket, Options{MaxAge: time.Hour})
+		for i := range 60 {
+			export(t, buf, request(t, fmt.Sprint("svc", i%4), i*10, 10, false))
+		}
+		if err := buf.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		seqs, keys, _ := contents(t, bucket)
+		exactlyOnce(t, seqs, 600)
+		if len(keys) != 4 {
+			t.Errorf("flush on %d goroutines: %d objects, want one per service: %v", procs, len(keys), keys)
+		}
 	}
 }
