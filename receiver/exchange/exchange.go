@@ -2,6 +2,7 @@
 package exchange
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -249,10 +250,12 @@ const (
 
 // Level is the log level of a failed or refused reply, as a slog.Level
 // number: errors for failures of this side, debug for clients that went
-// away or were misrouted, warnings for the rest.
+// away or were misrouted and for load shed (ingest.ErrOverloaded: counted
+// in metrics; a line per refusal would add work when there is none to
+// spare), warnings for the rest.
 func (r *Reply) Level() int {
 	switch {
-	case r.Kind == Refused || r.Status == ingest.HTTPStatusClientClosed:
+	case r.Kind == Refused || r.Status == ingest.HTTPStatusClientClosed || errors.Is(r.Err, ingest.ErrOverloaded):
 		return LevelDebug
 	case r.Status >= 500:
 		return LevelError

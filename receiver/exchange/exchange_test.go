@@ -76,6 +76,10 @@ func TestReplies(t *testing.T) {
 		!bytes.Equal(rep.Body, otlp.AppendStatusProto(nil, 14, "the data could not be stored: retry later")) {
 		t.Errorf("Failure(storage) = %d Retry-After %q level %d %q", rep.Status, header(rep, "Retry-After"), rep.Level(), rep.Body)
 	}
+	rep = exchange.Failure(exchange.JSON, fmt.Errorf("log full: %w", ingest.ErrOverloaded))
+	if rep.Status != 503 || header(rep, "Retry-After") == "" || rep.Level() != exchange.LevelDebug {
+		t.Errorf("Failure(overloaded) = %d Retry-After %q level %d", rep.Status, header(rep, "Retry-After"), rep.Level())
+	}
 	rep = exchange.Failure(exchange.Unknown, &ingest.BadDataError{Err: errors.New("bad")})
 	if rep.Status != 400 || rep.ContentType() != "application/x-protobuf" || rep.Level() != exchange.LevelWarn || header(rep, "Retry-After") != "" {
 		t.Errorf("Failure(bad data) = %d %s level %d", rep.Status, rep.ContentType(), rep.Level())

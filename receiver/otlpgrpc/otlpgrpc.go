@@ -3,6 +3,7 @@ package otlpgrpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -202,10 +203,10 @@ func (s *server) fail(ctx context.Context, err error) error {
 	o := ingest.Classify(err)
 	level := slog.LevelWarn
 	switch {
+	case o.GRPCCode == int(codes.Canceled) || errors.Is(err, ingest.ErrOverloaded):
+		level = slog.LevelDebug // load shed is counted in metrics, not logged line by line
 	case o.GRPCCode == int(codes.Unavailable) || o.GRPCCode == int(codes.DeadlineExceeded):
 		level = slog.LevelError
-	case o.GRPCCode == int(codes.Canceled):
-		level = slog.LevelDebug
 	}
 	s.log.LogAttrs(ctx, level, "otlpgrpc: call failed",
 		slog.String("code", codes.Code(o.GRPCCode).String()), slog.Any("error", err))
