@@ -566,9 +566,9 @@ func newFlusher(b *Buffer) *flusherState {
 }
 
 // chunkBytes is how much request data is decoded at once while encoding a
-// batch: the flush's memory is about twice this (one chunk decoded while the
-// one before is encoded) beyond the Parquet output (which is built in
-// memory: tens of MB for a million records).
+// batch: the flush's memory is about this much (twice when one chunk is
+// decoded while the one before is encoded) beyond the Parquet output (which
+// is built in memory: tens of MB for a million records).
 var chunkBytes = 2 << 20 // a variable for tests
 
 // badSegmentError is a segment that cannot be turned into objects.
@@ -636,8 +636,10 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 			}
 		}
 	}()
-	// Two chunks take turns: while the requests of one are encoded (its
-	// parts side by side), the next is read from the log and decoded.
+	// With flushProcs of two or more, two chunks take turns: while the
+	// requests of one are encoded (its parts side by side), the next is
+	// read from the log and decoded. Otherwise one chunk is decoded, then
+	// encoded, and so on.
 	cur := 0
 	skipped, err := wal.Read(seg.Path, func(payload []byte) error {
 		sig, format, received, body, err := parseRecord(payload)
@@ -662,7 +664,9 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 			if err := f.flush(c, &f.chunks[cur^1]); err != nil {
 				return err
 			}
-			cur ^= 1
+			if c.done != nil { // encoding meanwhile: decode into the other
+				cur ^= 1
+			}
 		}
 		return nil
 	})
@@ -744,7 +748,7 @@ func (c *chunk) reset() {
 
 // flush starts encoding c into the writers of its partitions, once the
 // encoding of prev (the chunk before, which may write to the same writers)
-// is done.
+// is done; on one goroutine (flushProcs) it encodes c and empties it.
 func (f *flusherState) flush(c, prev *chunk) error {
 	if err := prev.wait(); err != nil {
 		return err
@@ -778,11 +782,13 @@ func (f *flusherState) flush(c, prev *chunk) error {
 			return nil
 		})
 	}
-	c.done = make(chan error, 1)
 	if flushProcs() < 2 {
-		c.done <- encode()
-		return nil
+		// On one goroutine: encode now, and c is decoded into again.
+		err := encode()
+		c.reset()
+		return err
 	}
+	c.done = make(chan error, 1)
 	go func() { c.done <- encode() }()
 	return nil
 }
