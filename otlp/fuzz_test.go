@@ -15,6 +15,9 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
+	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -57,36 +60,110 @@ func FuzzDecodeLogsProto(f *testing.F) {
 	for _, s := range protoSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var d otlp.Decoder
-		var l otlp.Logs
-		err := d.DecodeLogsProto(&l, b)
-		want, werr := officialProto(b)
-		if err != nil {
-			var e *otlp.Error
-			if !errors.As(err, &e) || e.Format != "protobuf" || e.Offset < -1 || e.Offset > len(b) {
-				t.Fatalf("error %#v", err)
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzProto(t, logsCodec, b) })
+}
+
+// codec is one signal's decoders and their oracles, for the fuzz targets
+// every signal shares (fuzzProto, fuzzJSON). P is the official request type.
+type codec[M any, P proto.Message] struct {
+	proto, json, jsonLines func(d *otlp.Decoder, m *M, b []byte) error
+	toProto                func(*M) P
+	official               func([]byte) (P, error) // the official protobuf decoder
+	pdata                  func([]byte) (P, error) // the Collector's pdata JSON decoder
+	normalize              func(P)                 // zero ids as pdata reads them
+	diff                   func(want, got P) string
+}
+
+var (
+	logsCodec = codec[otlp.Logs, *collogspb.ExportLogsServiceRequest]{
+		(*otlp.Decoder).DecodeLogsProto, (*otlp.Decoder).DecodeLogsJSON, (*otlp.Decoder).DecodeLogsJSONLines,
+		otlptest.ToProto, officialProto, pdataDecode, otlptest.NormalizeZeroIDs, otlptest.Diff[*collogspb.ExportLogsServiceRequest]}
+	tracesCodec = codec[otlp.Traces, *coltracepb.ExportTraceServiceRequest]{
+		(*otlp.Decoder).DecodeTracesProto, (*otlp.Decoder).DecodeTracesJSON, (*otlp.Decoder).DecodeTracesJSONLines,
+		otlptest.ToProtoTraces, officialTracesProto, pdataTracesDecode, otlptest.NormalizeTraceZeroIDs, otlptest.Diff[*coltracepb.ExportTraceServiceRequest]}
+	metricsCodec = codec[otlp.Metrics, *colmetricspb.ExportMetricsServiceRequest]{
+		(*otlp.Decoder).DecodeMetricsProto, (*otlp.Decoder).DecodeMetricsJSON, (*otlp.Decoder).DecodeMetricsJSONLines,
+		otlptest.ToProtoMetrics, officialMetricsProto, pdataMetricsDecode, otlptest.NormalizeMetricsZeroIDs, otlptest.DiffMetrics}
+)
+
+// fuzzProto checks our protobuf decoder against the official one on b: the
+// same result, or an error of ours that says where, for input the official
+// decoder rejects too or that we refuse for a documented reason.
+func fuzzProto[M any, P proto.Message](t *testing.T, c codec[M, P], b []byte) {
+	var d otlp.Decoder
+	var m M
+	err := c.proto(&d, &m, b)
+	want, werr := c.official(b)
+	if err != nil {
+		var e *otlp.Error
+		if !errors.As(err, &e) || e.Format != "protobuf" || e.Offset < -1 || e.Offset > len(b) {
+			t.Fatalf("error %#v", err)
+		}
+	}
+	switch {
+	case err == nil && werr != nil:
+		t.Fatalf("ours accepts what the official decoder rejects: %v", werr)
+	case err == nil:
+		if diff := c.diff(want, c.toProto(&m)); diff != "" {
+			t.Fatal(diff)
+		}
+		// The same Decoder, reused, gives the same result.
+		var again M
+		if err := c.proto(&d, &again, b); err != nil {
+			t.Fatal(err)
+		}
+		if diff := c.diff(want, c.toProto(&again)); diff != "" {
+			t.Fatal("reused decoder:", diff)
+		}
+	case werr == nil && !stricterProto(err):
+		t.Fatalf("ours rejects what the official decoder accepts, and not for a documented reason: %v", err)
+	}
+}
+
+// fuzzJSON checks our OTLP/JSON decoder on b: an error that says where, or
+// valid JSON read as JSON Lines reads it and as pdata does (where pdata's
+// reading is comparable).
+func fuzzJSON[M any, P proto.Message](t *testing.T, c codec[M, P], b []byte) {
+	var d otlp.Decoder
+	var m M
+	err := c.json(&d, &m, b)
+	if err != nil {
+		var e *otlp.Error
+		if !errors.As(err, &e) || e.Format != "json" || e.Offset < 0 || e.Offset > len(b) {
+			t.Fatalf("error %#v", err)
+		}
+	}
+	// JSON Lines reads an input without line breaks as JSON does.
+	if !bytes.ContainsAny(b, "\n") {
+		var ml M
+		lerr := c.jsonLines(&d, &ml, b)
+		if (lerr == nil) != (err == nil || blankInput(b)) {
+			t.Fatalf("JSON: %v; JSON Lines: %v", err, lerr)
+		}
+		if err == nil {
+			if diff := c.diff(c.toProto(&m), c.toProto(&ml)); diff != "" {
+				t.Fatal("JSON Lines:", diff)
 			}
 		}
-		switch {
-		case err == nil && werr != nil:
-			t.Fatalf("ours accepts what the official decoder rejects: %v", werr)
-		case err == nil:
-			if diff := otlptest.Diff(want, otlptest.ToProto(&l)); diff != "" {
-				t.Fatal(diff)
-			}
-			// The same Decoder, reused, gives the same result.
-			var l2 otlp.Logs
-			if err := d.DecodeLogsProto(&l2, b); err != nil {
-				t.Fatal(err)
-			}
-			if diff := otlptest.Diff(want, otlptest.ToProto(&l2)); diff != "" {
-				t.Fatal("reused decoder:", diff)
-			}
-		case werr == nil && !stricterProto(err):
-			t.Fatalf("ours rejects what the official decoder accepts, and not for a documented reason: %v", err)
-		}
-	})
+	}
+	if err != nil {
+		return
+	}
+	if !json.Valid(b) || !utf8.Valid(b) {
+		t.Fatal("ours accepts invalid JSON")
+	}
+	if !pdataComparable(b) {
+		return
+	}
+	want, perr := c.pdata(b)
+	if perr != nil {
+		return // pdata is stricter in places (base64 alphabets, exponents)
+	}
+	got := c.toProto(&m)
+	c.normalize(got)
+	if diff := c.diff(want, got); diff != "" {
+		t.Fatal(diff)
+	}
 }
 
 func jsonSeeds() [][]byte {
@@ -118,48 +195,7 @@ func FuzzDecodeLogsJSON(f *testing.F) {
 	for _, s := range jsonSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var d otlp.Decoder
-		var l otlp.Logs
-		err := d.DecodeLogsJSON(&l, b)
-		if err != nil {
-			var e *otlp.Error
-			if !errors.As(err, &e) || e.Format != "json" || e.Offset < 0 || e.Offset > len(b) {
-				t.Fatalf("error %#v", err)
-			}
-		}
-		// JSON Lines reads an input without line breaks as JSON does.
-		if !bytes.ContainsAny(b, "\n") {
-			var ll otlp.Logs
-			lerr := d.DecodeLogsJSONLines(&ll, b)
-			if (lerr == nil) != (err == nil || blankInput(b)) {
-				t.Fatalf("JSON: %v; JSON Lines: %v", err, lerr)
-			}
-			if err == nil {
-				if diff := otlptest.Diff(otlptest.ToProto(&l), otlptest.ToProto(&ll)); diff != "" {
-					t.Fatal("JSON Lines:", diff)
-				}
-			}
-		}
-		if err != nil {
-			return
-		}
-		if !json.Valid(b) || !utf8.Valid(b) {
-			t.Fatal("ours accepts invalid JSON")
-		}
-		got := otlptest.ToProto(&l)
-		otlptest.NormalizeZeroIDs(got)
-		if !pdataComparable(b) {
-			return
-		}
-		want, perr := pdataDecode(b)
-		if perr != nil {
-			return // pdata is stricter in places (base64 alphabets, exponents)
-		}
-		if diff := otlptest.Diff(want, got); diff != "" {
-			t.Fatal(diff)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzJSON(t, logsCodec, b) })
 }
 
 func blankInput(b []byte) bool { return len(bytes.Trim(b, " \t\r\n")) == 0 }

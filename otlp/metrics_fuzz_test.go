@@ -1,14 +1,10 @@
 package otlp_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
-	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -38,28 +34,7 @@ func FuzzDecodeMetricsProto(f *testing.F) {
 	for _, s := range metricsProtoSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var d otlp.Decoder
-		var m otlp.Metrics
-		err := d.DecodeMetricsProto(&m, b)
-		want, werr := officialMetricsProto(b)
-		if err != nil {
-			var e *otlp.Error
-			if !errors.As(err, &e) || e.Format != "protobuf" || e.Offset < -1 || e.Offset > len(b) {
-				t.Fatalf("error %#v", err)
-			}
-		}
-		switch {
-		case err == nil && werr != nil:
-			t.Fatalf("ours accepts what the official decoder rejects: %v", werr)
-		case err == nil:
-			if diff := otlptest.DiffMetrics(want, otlptest.ToProtoMetrics(&m)); diff != "" {
-				t.Fatal(diff)
-			}
-		case werr == nil && !stricterProto(err):
-			t.Fatalf("ours rejects what the official decoder accepts, and not for a documented reason: %v", err)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzProto(t, metricsCodec, b) })
 }
 
 func metricsJSONSeeds() [][]byte {
@@ -88,45 +63,5 @@ func FuzzDecodeMetricsJSON(f *testing.F) {
 	for _, s := range metricsJSONSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var d otlp.Decoder
-		var m otlp.Metrics
-		err := d.DecodeMetricsJSON(&m, b)
-		if err != nil {
-			var e *otlp.Error
-			if !errors.As(err, &e) || e.Format != "json" || e.Offset < 0 || e.Offset > len(b) {
-				t.Fatalf("error %#v", err)
-			}
-		}
-		if !bytes.ContainsAny(b, "\n") {
-			var ml otlp.Metrics
-			lerr := d.DecodeMetricsJSONLines(&ml, b)
-			if (lerr == nil) != (err == nil || blankInput(b)) {
-				t.Fatalf("JSON: %v; JSON Lines: %v", err, lerr)
-			}
-			if err == nil {
-				if diff := otlptest.DiffMetrics(otlptest.ToProtoMetrics(&m), otlptest.ToProtoMetrics(&ml)); diff != "" {
-					t.Fatal("JSON Lines:", diff)
-				}
-			}
-		}
-		if err != nil {
-			return
-		}
-		if !json.Valid(b) {
-			t.Fatal("ours accepts invalid JSON")
-		}
-		if !pdataComparable(b) {
-			return
-		}
-		want, perr := pdataMetricsDecode(b)
-		if perr != nil {
-			return // pdata is stricter in places
-		}
-		got := otlptest.ToProtoMetrics(&m)
-		otlptest.NormalizeMetricsZeroIDs(got)
-		if diff := otlptest.DiffMetrics(want, got); diff != "" {
-			t.Fatal(diff)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzJSON(t, metricsCodec, b) })
 }

@@ -2,12 +2,10 @@ package otlp_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -336,35 +334,7 @@ func FuzzDecodeTracesProto(f *testing.F) {
 	for _, s := range tracesProtoSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var d otlp.Decoder
-		var tr otlp.Traces
-		err := d.DecodeTracesProto(&tr, b)
-		want, werr := officialTracesProto(b)
-		if err != nil {
-			var e *otlp.Error
-			if !errors.As(err, &e) || e.Format != "protobuf" || e.Offset < -1 || e.Offset > len(b) {
-				t.Fatalf("error %#v", err)
-			}
-		}
-		switch {
-		case err == nil && werr != nil:
-			t.Fatalf("ours accepts what the official decoder rejects: %v", werr)
-		case err == nil:
-			if diff := otlptest.Diff(want, otlptest.ToProtoTraces(&tr)); diff != "" {
-				t.Fatal(diff)
-			}
-			var again otlp.Traces // the same Decoder, reused
-			if err := d.DecodeTracesProto(&again, b); err != nil {
-				t.Fatal(err)
-			}
-			if diff := otlptest.Diff(want, otlptest.ToProtoTraces(&again)); diff != "" {
-				t.Fatal("reused decoder:", diff)
-			}
-		case werr == nil && !stricterProto(err):
-			t.Fatalf("ours rejects what the official decoder accepts, and not for a documented reason: %v", err)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzProto(t, tracesCodec, b) })
 }
 
 func tracesJSONSeeds() [][]byte {
@@ -391,47 +361,7 @@ func FuzzDecodeTracesJSON(f *testing.F) {
 	for _, s := range tracesJSONSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var d otlp.Decoder
-		var tr otlp.Traces
-		err := d.DecodeTracesJSON(&tr, b)
-		if err != nil {
-			var e *otlp.Error
-			if !errors.As(err, &e) || e.Format != "json" || e.Offset < 0 || e.Offset > len(b) {
-				t.Fatalf("error %#v", err)
-			}
-		}
-		if !bytes.ContainsAny(b, "\n") {
-			var tl otlp.Traces
-			lerr := d.DecodeTracesJSONLines(&tl, b)
-			if (lerr == nil) != (err == nil || blankInput(b)) {
-				t.Fatalf("JSON: %v; JSON Lines: %v", err, lerr)
-			}
-			if err == nil {
-				if diff := otlptest.Diff(otlptest.ToProtoTraces(&tr), otlptest.ToProtoTraces(&tl)); diff != "" {
-					t.Fatal("JSON Lines:", diff)
-				}
-			}
-		}
-		if err != nil {
-			return
-		}
-		if !json.Valid(b) || !utf8.Valid(b) {
-			t.Fatal("ours accepts invalid JSON")
-		}
-		got := otlptest.ToProtoTraces(&tr)
-		otlptest.NormalizeTraceZeroIDs(got)
-		if !pdataComparable(b) {
-			return
-		}
-		want, perr := pdataTracesDecode(b)
-		if perr != nil {
-			return // pdata is stricter in places
-		}
-		if diff := otlptest.Diff(want, got); diff != "" {
-			t.Fatal(diff)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzJSON(t, tracesCodec, b) })
 }
 
 func BenchmarkDecodeTraces(b *testing.B) {
