@@ -233,6 +233,18 @@ func (ps *parts[P]) get(k partKey) (*P, bool) {
 	return p, true
 }
 
+// resetParts empties each partition in use (keeping its memory) and ps.
+func resetParts[P any, PP interface {
+	*P
+	reset()
+}](ps *parts[P]) {
+	for _, p := range ps.parts[:ps.n] {
+		PP(p).reset()
+	}
+	ps.n = 0
+	clear(ps.index)
+}
+
 // reset readies b for the next request.
 func (b *attrConv) reset() {
 	b.keys, b.vals = b.keys[:0], b.vals[:0]
@@ -276,11 +288,7 @@ type scopeInfo struct {
 
 // Reset drops the partitions of the last Build. Their memory is reused.
 func (b *Builder) Reset() {
-	for _, p := range b.parts.parts[:b.n] {
-		p.reset()
-	}
-	b.n = 0
-	clear(b.index)
+	resetParts(&b.parts)
 	b.attrConv.reset()
 }
 

@@ -235,11 +235,7 @@ type TracesBuilder struct {
 
 // Reset drops the partitions of the last Build. Their memory is reused.
 func (b *TracesBuilder) Reset() {
-	for _, p := range b.parts.parts[:b.n] {
-		p.reset()
-	}
-	b.n = 0
-	clear(b.index)
+	resetParts(&b.parts)
 	b.attrConv.reset()
 }
 
