@@ -237,7 +237,7 @@ func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f i
 	// A request the log has no room for is refused before it is decoded:
 	// when flushes fall behind, decoding requests only to refuse them
 	// would take the CPU the flushes need to catch up.
-	need := int64(len(body) + recordHeader + 8)
+	need := loggedSize(int64(len(body)))
 	if err := b.logRoom(need); err != nil {
 		return ingest.Result{}, err
 	}
@@ -309,8 +309,11 @@ func (b *Buffer) Export(ctx context.Context, sig ingest.Signal, body []byte, f i
 // Admit refuses, with ingest.ErrOverloaded, a request whose body of size
 // bytes the log has no room for now (a compressed body only grows).
 func (b *Buffer) Admit(_ ingest.Signal, size int64) error {
-	return b.logRoom(size + recordHeader + 8)
+	return b.logRoom(loggedSize(size))
 }
+
+// loggedSize is how much of the log a request with a body of n bytes takes.
+func loggedSize(n int64) int64 { return n + recordHeader + wal.RecordFraming }
 
 var _ ingest.Admitter = (*Buffer)(nil)
 
@@ -646,10 +649,7 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		if err != nil {
 			return fmt.Errorf("buffer: %s: %w", seg.Path, err)
 		}
-		c := &f.chunks[cur]
-		if err := c.wait(); err != nil {
-			return err
-		}
+		c := &f.chunks[cur] // never being encoded: flush waited for it
 		// The decoder refers to the body it decodes: keep the chunk's
 		// bodies in one arena until the chunk is encoded.
 		at := len(c.arena)

@@ -34,6 +34,9 @@ const (
 	MaxRecordBytes = 1 << 30
 )
 
+// RecordFraming is what the log adds to each record: its length and checksum.
+const RecordFraming = recHeader
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // ErrClosed is returned by Append after Close.
