@@ -71,7 +71,7 @@ type Log struct {
 	seg     Segment
 	size    int64    // bytes in the open segment, pending included
 	pending [][]byte // records appended, not yet written: headers and the callers' parts
-	scratch []byte   // the committer's buffer, pending gathered into one write
+	scratch []byte   // the committer's buffer where pending is gathered into one write (not on Linux: writev)
 	batch   *commit
 	err     error // sticky: a failed write or sync ends the segment's usefulness
 	closed  bool
@@ -327,13 +327,9 @@ func (l *Log) commitPending() {
 		return
 	}
 	if err == nil {
-		// One write per group: gather the parts (the committer alone uses
-		// scratch; committing serializes it).
-		l.scratch = l.scratch[:0]
-		for _, p := range buf {
-			l.scratch = append(l.scratch, p...)
-		}
-		if _, werr := f.Write(l.scratch); werr != nil {
+		// One write per group (the committer alone uses scratch;
+		// committing serializes it).
+		if werr := writeParts(f, buf, &l.scratch); werr != nil {
 			err = fmt.Errorf("wal: write %s: %w", f.Name(), werr)
 		} else if serr := datasync(f); serr != nil {
 			err = fmt.Errorf("wal: sync %s: %w", f.Name(), serr)
@@ -348,17 +344,13 @@ func (l *Log) commitPending() {
 	}
 	c.err = err
 	close(c.done)
-	// Reuse the list when nobody appended in the meantime, and keep a big
-	// scratch buffer only while groups are big.
+	// Reuse the list when nobody appended in the meantime.
 	clear(buf)
 	l.mu.Lock()
 	if l.pending == nil {
 		l.pending = buf[:0]
 	}
 	l.mu.Unlock()
-	if cap(l.scratch) > 64<<20 {
-		l.scratch = nil
-	}
 }
 
 // Current returns the open segment and its size in bytes so far.
