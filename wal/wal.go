@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A segment file is a header, then records:
@@ -431,17 +432,24 @@ func (l *Log) Remove(s Segment) error {
 const removingSuffix = ".removing"
 
 // removeStep is how much of a file removeGradually frees at a time.
-const removeStep = 16 << 20
+const removeStep = 4 << 20
 
 // removeGradually truncates the file at path in steps of removeStep, from
-// its end, then unlinks it.
+// its end, then unlinks it. Freeing blocks takes the file system's journal
+// (and, mounted with discard, a trim of the blocks), which every append's
+// sync waits for: after each step it pauses as long as the step took, so
+// appends sync between steps. Freeing a 512 MiB segment in one unlink, or
+// in 16 MiB steps back to back, held syncs for 8-15 ms each; in paced
+// 4 MiB steps they stay under 5 ms (ext4 on a virtual disk).
 func removeGradually(path string) error {
 	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
 		if fi, err := f.Stat(); err == nil {
 			for size := (fi.Size() - 1) / removeStep * removeStep; size > 0; size -= removeStep {
+				start := time.Now()
 				if f.Truncate(size) != nil {
 					break // the unlink below frees the rest
 				}
+				time.Sleep(time.Since(start))
 			}
 		}
 		f.Close()
