@@ -84,7 +84,7 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte) (err error) {
 		// The temporary name is gone after a successful link; on error it must go too.
 		_ = os.Remove(tmp.Name())
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if err := writeOut(tmp, data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("file: put %q: write: %w", key, err)
 	}
