@@ -390,7 +390,9 @@ func (b *Buffer) seal() {
 		b.sealSoon.Store(false)
 		cur, header := b.log.Current()
 		b.curSeq = cur.Seq
-		b.logBytes.Add(header) // the sealed file's size is subtracted once it is stored
+		// The sealed segment's size (its end mark included) is subtracted
+		// once it is stored.
+		b.logBytes.Add(header + wal.EndMarkBytes)
 	}
 	b.queue = append(b.queue, sealed{seg: seg, records: b.cur.records, bytes: seg.Bytes})
 	b.cur = batchInfo{}
@@ -680,7 +682,8 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		return err
 	}
 	if skipped > 0 {
-		f.b.lg.Warn("buffer: write-ahead log segment ends in a torn record (never acknowledged); skipped", "segment", seg.Name(), "bytes", skipped)
+		// Only a segment a crash cut short has no end mark.
+		f.b.lg.Warn("buffer: write-ahead log segment cut short by a crash: it ends in a torn record (never acknowledged) or in its file's earlier use; skipped", "segment", seg.Name(), "bytes", skipped)
 	}
 	keys := make([]partKey, 0, len(f.writers))
 	for k := range f.writers {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -147,11 +148,12 @@ func TestTornTail(t *testing.T) {
 			t.Fatalf("cut at %d: skipped %d", cut, skipped)
 		}
 	}
-	// A flipped byte in the last record's payload: it is dropped.
+	// A flipped byte in the last record's payload: it is dropped, and the
+	// end mark after it is not reached.
 	bad := bytes.Clone(data)
-	bad[len(bad)-1] ^= 0xff
+	bad[len(bad)-recHeader-1] ^= 0xff
 	os.WriteFile(seg.Path, bad, 0o644)
-	if recs, skipped := readAll(t, seg.Path); len(recs) != 2 || skipped != int64(recHeader+len("gamma")) {
+	if recs, skipped := readAll(t, seg.Path); len(recs) != 2 || skipped != int64(recHeader+len("gamma")+recHeader) {
 		t.Errorf("corrupt last record: %d records, skipped %d", len(recs), skipped)
 	}
 	// A segment cut inside its header holds nothing.
@@ -195,9 +197,12 @@ func BenchmarkAppend(b *testing.B) {
 	})
 }
 
-// Remove deletes a segment larger than its step whole; a segment whose
-// removal a crash cut short is deleted at Open and not replayed.
+// Remove deletes a segment larger than its step (and than a spare may be)
+// whole; a segment whose removal a crash cut short is deleted at Open and
+// not replayed.
 func TestRemove(t *testing.T) {
+	defer func(n int64) { maxSpareBytes = n }(maxSpareBytes)
+	maxSpareBytes = removeStep
 	dir := t.TempDir()
 	l, _, err := Open(dir)
 	if err != nil {
@@ -221,6 +226,9 @@ func TestRemove(t *testing.T) {
 	}
 	if _, err := os.Stat(seg.Path + removingSuffix); !os.IsNotExist(err) {
 		t.Errorf("%s%s: %v, want gone", seg.Path, removingSuffix, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*"+spareSuffix)); len(m) != 0 {
+		t.Errorf("a segment over maxSpareBytes kept as a spare: %v", m)
 	}
 	if err := l.Remove(seg); err != nil {
 		t.Errorf("second Remove: %v", err)
@@ -251,5 +259,98 @@ func TestRemove(t *testing.T) {
 	}
 	if _, err := os.Stat(seg2.Path + removingSuffix); !os.IsNotExist(err) {
 		t.Errorf("leftover %s%s: %v, want deleted at Open", seg2.Path, removingSuffix, err)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size()
+}
+
+func appendAll(t *testing.T, l *Log, recs ...string) {
+	t.Helper()
+	for _, r := range recs {
+		if _, err := l.Append(context.Background(), []byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A removed segment's file is reused by a later one: reading the later one
+// returns its records only, not those of the file's earlier use, whether it
+// was sealed or cut short by a crash; Open keeps the largest spare.
+func TestReuseRemovedSegment(t *testing.T) {
+	dir := t.TempDir()
+	l, _, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := string(bytes.Repeat([]byte("L"), 1000))
+	appendAll(t, l, long, long, long)
+	seg1, _ := l.Seal()
+	size1 := fileSize(t, seg1.Path)
+	appendAll(t, l, "a", "b")
+	if err := l.Remove(seg1); err != nil { // seg1's file is the spare
+		t.Fatal(err)
+	}
+	seg2, _ := l.Seal() // seg3 is written over seg1's file
+	appendAll(t, l, "x", "y")
+	seg3, _ := l.Seal()
+	if got := fileSize(t, seg3.Path); got != size1 || seg3.Bytes >= size1 {
+		t.Fatalf("segment 3: file of %d bytes holding %d, want segment 1's file (%d bytes)", got, seg3.Bytes, size1)
+	}
+	if recs, skipped := readAll(t, seg3.Path); fmt.Sprintf("%s", recs) != "[x y]" || skipped != 0 {
+		t.Fatalf("sealed reused segment: %s, skipped %d; want [x y], 0", recs, skipped)
+	}
+	if recs, _ := readAll(t, seg2.Path); fmt.Sprintf("%s", recs) != "[a b]" {
+		t.Fatalf("segment 2: %s", recs)
+	}
+	// seg2's file becomes the spare, then seg3's, which is larger: seg2's goes.
+	if err := l.Remove(seg2); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Remove(seg3); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*"+spareSuffix)); len(m) != 1 || fileSize(t, m[0]) != size1 {
+		t.Fatalf("spares %v, want one of %d bytes", m, size1)
+	}
+	seg4, _ := l.Seal() // seg5 is written over seg1's file again
+	appendAll(t, l, "z")
+	// No Close: as after a crash. Segment 5 has no end mark; its file goes on
+	// with segment 3's records, then segment 1's.
+	l2, old, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(old) != 2 || old[0].Seq != seg4.Seq || old[1].Seq != seg4.Seq+1 {
+		t.Fatalf("old segments %+v, want %d and %d", old, seg4.Seq, seg4.Seq+1)
+	}
+	if recs, skipped := readAll(t, old[1].Path); fmt.Sprintf("%s", recs) != "[z]" || skipped == 0 {
+		t.Fatalf("reused segment cut short: %s, skipped %d; want [z] and the rest skipped", recs, skipped)
+	}
+	l2.Close()
+	l.Close()
+	// Two spares (as a crash between the renames of Remove may leave): Open
+	// keeps the larger, and the next segment writes over it.
+	for i, size := range []int{100, 5000} {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%020d%s", 900+i, spareSuffix)), make([]byte, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l3, _, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l3.Close()
+	if cur, _ := l3.Current(); fileSize(t, cur.Path) != 5000 {
+		t.Errorf("new segment's file is %d bytes, want the larger spare's 5000", fileSize(t, cur.Path))
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*"+spareSuffix)); len(m) != 0 {
+		t.Errorf("spares left after Open: %v", m)
 	}
 }
