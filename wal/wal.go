@@ -85,9 +85,9 @@ type Log struct {
 	f       *os.File // the open segment
 	seg     Segment
 	salt    [saltSize]byte // the open segment's: its records' checksums end with it
-	size    int64    // bytes in the open segment, pending included
-	pending [][]byte // records appended, not yet written: headers and the callers' parts
-	scratch []byte   // the committer's buffer where pending is gathered into one write (not on Linux: writev)
+	size    int64          // bytes in the open segment, pending included
+	pending [][]byte       // records appended, not yet written: headers and the callers' parts
+	scratch []byte         // the committer's buffer where pending is gathered into one write (not on Linux: writev)
 	batch   *commit
 	err     error // sticky: a failed write or sync ends the segment's usefulness
 	closed  bool
