@@ -72,6 +72,9 @@ type Options struct {
 	// group commit; past it requests are refused with
 	// ingest.ErrOverloaded. 0 means DefaultMaxWaitingBytes.
 	MaxWaitingBytes int64
+	// FlushProcs is how many goroutines a flush keeps busy; 0 means all
+	// of GOMAXPROCS but one (see flushProcs).
+	FlushProcs int
 	// Now is the receive time source; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -402,6 +405,7 @@ func (b *Buffer) seal() {
 // flusher stores sealed batches, oldest first, retrying with backoff.
 func (b *Buffer) flusher() {
 	defer b.wg.Done()
+	lowerPriority() // for good: this goroutine does nothing but flush
 	f := newFlusher(b)
 	wait := time.Duration(0)
 	for {
@@ -542,6 +546,8 @@ type flusherState struct {
 	writers map[partKey]*part
 	free    map[*pqenc.Schema][]*pqenc.Writer
 
+	procs int // goroutines a flush keeps busy (Options.FlushProcs)
+
 	seq  uint64 // the segment whose objects are below
 	objs []object
 	recs int
@@ -567,7 +573,11 @@ type object struct {
 }
 
 func newFlusher(b *Buffer) *flusherState {
-	return &flusherState{b: b, writers: make(map[partKey]*part), free: make(map[*pqenc.Schema][]*pqenc.Writer)}
+	procs := b.opts.FlushProcs
+	if procs <= 0 {
+		procs = flushProcs()
+	}
+	return &flusherState{b: b, procs: procs, writers: make(map[partKey]*part), free: make(map[*pqenc.Schema][]*pqenc.Writer)}
 }
 
 // chunkBytes is how much request data is decoded at once while encoding a
@@ -690,7 +700,7 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		keys = append(keys, k)
 	}
 	f.objs = slices.Grow(f.objs[:0], len(keys))[:len(keys)]
-	err = each(len(keys), flushProcs(), func(i int) error {
+	err = each(len(keys), f.procs, func(i int) error {
 		k := keys[i]
 		pt := f.writers[k]
 		data, err := pt.w.Finish()
@@ -777,7 +787,7 @@ func (f *flusherState) flush(c, prev *chunk) error {
 	}
 	encode := func() error {
 		// Each part goes to its own writer: encode them side by side.
-		return each(len(c.parts), flushProcs()-1, func(i int) error {
+		return each(len(c.parts), f.procs-1, func(i int) error {
 			p := &c.parts[i]
 			if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
 				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
@@ -785,14 +795,17 @@ func (f *flusherState) flush(c, prev *chunk) error {
 			return nil
 		})
 	}
-	if flushProcs() < 2 {
+	if f.procs < 2 {
 		// On one goroutine: encode now, and c is decoded into again.
 		err := encode()
 		c.reset()
 		return err
 	}
 	c.done = make(chan error, 1)
-	go func() { c.done <- encode() }()
+	go func() {
+		lowerPriority()
+		c.done <- encode()
+	}()
 	return nil
 }
 
@@ -803,8 +816,9 @@ func (f *flusherState) flush(c, prev *chunk) error {
 // chunk is decoded while the one before is encoded on the others.
 var flushProcs = func() int { return max(1, runtime.GOMAXPROCS(0)-1) } // a variable for tests
 
-// each calls fn for 0 to n-1 on up to procs goroutines, and returns the
-// first error (the other calls still run to completion).
+// each calls fn for 0 to n-1 on up to procs goroutines (the caller's alone
+// when procs is 1; others at a low priority), and returns the first error
+// (the other calls still run to completion).
 func each(n, procs int, fn func(i int) error) error {
 	workers := min(n, procs)
 	if workers <= 1 {
@@ -820,6 +834,7 @@ func each(n, procs int, fn func(i int) error) error {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			lowerPriority()
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n {

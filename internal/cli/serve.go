@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -129,6 +130,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Error("CF_WORKER is set: the Cloudflare Worker is the WebAssembly build, not this binary; unset it to run the standalone server")
 		return 1
 	}
+	if cfg.Batch {
+		cfg.FlushProcs = extraProc(os.LookupEnv)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	srv, err := server.New(ctx, cfg, log)
@@ -142,6 +146,23 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// extraProc gives the Go scheduler one P more than it found (the CPUs the
+// process may use) and returns how many goroutines a flush should keep
+// busy on those CPUs: all but one. A batching server flushes on threads of
+// the lowest OS priority (see buffer); the P they hold is a P requests
+// cannot run on, and while a flush holds one of two, acknowledgements
+// queue for the other (p99 at 1000 requests/s of 100 records 10.9-14.9 ms
+// on two CPUs; 6.8-7.1 ms with the extra P). With GOMAXPROCS set by the
+// user, it is left alone.
+func extraProc(getenv func(string) (string, bool)) (flushProcs int) {
+	n := runtime.GOMAXPROCS(0)
+	if _, set := getenv("GOMAXPROCS"); set {
+		return max(1, n-1)
+	}
+	runtime.GOMAXPROCS(n + 1)
+	return max(1, n-1)
 }
 
 func newLogger(w io.Writer, cfg server.Config) *slog.Logger {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,24 @@ func TestParseServeOnLambda(t *testing.T) {
 	lambda["OTLP2PARQUET_STORAGE"] = "file"
 	if _, err := parseServe(nil, env(lambda), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "OTLP2PARQUET_STORAGE") {
 		t.Errorf("file storage on Lambda: %v", err)
+	}
+}
+
+// A batching server gets one P more than the CPUs, unless GOMAXPROCS is
+// the user's; a flush keeps all CPUs but one busy.
+func TestExtraProc(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	unset := func(string) (string, bool) { return "", false }
+	if procs := extraProc(unset); procs != 2 || runtime.GOMAXPROCS(0) != 4 {
+		t.Errorf("3 Ps: flush procs %d, GOMAXPROCS %d; want 2 and 4", procs, runtime.GOMAXPROCS(0))
+	}
+	runtime.GOMAXPROCS(1)
+	if procs := extraProc(unset); procs != 1 || runtime.GOMAXPROCS(0) != 2 {
+		t.Errorf("1 P: flush procs %d, GOMAXPROCS %d; want 1 and 2", procs, runtime.GOMAXPROCS(0))
+	}
+	runtime.GOMAXPROCS(3)
+	set := func(k string) (string, bool) { return "3", k == "GOMAXPROCS" }
+	if procs := extraProc(set); procs != 2 || runtime.GOMAXPROCS(0) != 3 {
+		t.Errorf("GOMAXPROCS=3 set: flush procs %d, GOMAXPROCS %d; want 2 and 3", procs, runtime.GOMAXPROCS(0))
 	}
 }

@@ -35,6 +35,9 @@ type Config struct {
 	BatchMaxAge   time.Duration
 	WALDir        string // "" means OutputDir/.wal
 	WALMaxBytes   int64  // past it, requests get 503 until flushes catch up
+	// FlushProcs is how many goroutines a flush keeps busy; 0 means all of
+	// GOMAXPROCS but one. Not a setting: serve sets it with GOMAXPROCS.
+	FlushProcs int
 
 	MaxBodyBytes     int64 // per request, counted after decompression
 	MaxInFlightBytes int64 // all requests being processed; past it the server sheds load

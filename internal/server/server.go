@@ -55,6 +55,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			MaxBytes:    cfg.BatchMaxBytes,
 			MaxAge:      cfg.BatchMaxAge,
 			MaxLogBytes: cfg.WALMaxBytes,
+			FlushProcs:  cfg.FlushProcs,
 			Logger:      log,
 			OnFlush:     m.onFlush,
 		})
