@@ -405,7 +405,6 @@ func (b *Buffer) seal() {
 // flusher stores sealed batches, oldest first, retrying with backoff.
 func (b *Buffer) flusher() {
 	defer b.wg.Done()
-	lowerPriority() // for good: this goroutine does nothing but flush
 	f := newFlusher(b)
 	wait := time.Duration(0)
 	for {
@@ -439,9 +438,13 @@ func (b *Buffer) flusher() {
 			continue
 		}
 		s := b.queue[0]
+		// Keeping up (this batch is the only one sealed, the log far from
+		// its bound), a flush yields the CPU to acknowledging requests;
+		// falling behind, it takes its share.
+		keepingUp := len(b.queue) == 1 && b.logBytes.Load() < b.opts.MaxLogBytes/4*3
 		b.mu.Unlock()
 
-		err := f.store(b.ctx, s)
+		err := f.storeAt(b.ctx, s, keepingUp)
 		var bad *badSegmentError
 		if errors.As(err, &bad) {
 			// Retrying cannot help: keep the file for inspection and go on.
@@ -546,7 +549,8 @@ type flusherState struct {
 	writers map[partKey]*part
 	free    map[*pqenc.Schema][]*pqenc.Writer
 
-	procs int // goroutines a flush keeps busy (Options.FlushProcs)
+	procs int  // goroutines a flush keeps busy (Options.FlushProcs)
+	low   bool // the flush runs at the lowest OS priority
 
 	seq  uint64 // the segment whose objects are below
 	objs []object
@@ -594,6 +598,21 @@ func (e *badSegmentError) Unwrap() error { return e.err }
 
 // putTimeout bounds one Put of a flush.
 const putTimeout = time.Minute
+
+// storeAt stores s, at the lowest OS priority when low (see
+// lowerPriority): on a thread of its own, which ends with it.
+func (f *flusherState) storeAt(ctx context.Context, s sealed, low bool) error {
+	f.low = low
+	if !low {
+		return f.store(ctx, s)
+	}
+	done := make(chan error, 1)
+	go func() {
+		lowerPriority()
+		done <- f.store(ctx, s)
+	}()
+	return <-done
+}
 
 func (f *flusherState) store(ctx context.Context, s sealed) error {
 	start := time.Now()
@@ -700,7 +719,7 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		keys = append(keys, k)
 	}
 	f.objs = slices.Grow(f.objs[:0], len(keys))[:len(keys)]
-	err = each(len(keys), f.procs, func(i int) error {
+	err = each(len(keys), f.procs, f.low, func(i int) error {
 		k := keys[i]
 		pt := f.writers[k]
 		data, err := pt.w.Finish()
@@ -787,7 +806,7 @@ func (f *flusherState) flush(c, prev *chunk) error {
 	}
 	encode := func() error {
 		// Each part goes to its own writer: encode them side by side.
-		return each(len(c.parts), f.procs-1, func(i int) error {
+		return each(len(c.parts), f.procs-1, f.low, func(i int) error {
 			p := &c.parts[i]
 			if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
 				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
@@ -803,7 +822,9 @@ func (f *flusherState) flush(c, prev *chunk) error {
 	}
 	c.done = make(chan error, 1)
 	go func() {
-		lowerPriority()
+		if f.low {
+			lowerPriority()
+		}
 		c.done <- encode()
 	}()
 	return nil
@@ -817,9 +838,9 @@ func (f *flusherState) flush(c, prev *chunk) error {
 var flushProcs = func() int { return max(1, runtime.GOMAXPROCS(0)-1) } // a variable for tests
 
 // each calls fn for 0 to n-1 on up to procs goroutines (the caller's alone
-// when procs is 1; others at a low priority), and returns the first error
-// (the other calls still run to completion).
-func each(n, procs int, fn func(i int) error) error {
+// when procs is 1; others at the lowest priority when low), and returns the
+// first error (the other calls still run to completion).
+func each(n, procs int, low bool, fn func(i int) error) error {
 	workers := min(n, procs)
 	if workers <= 1 {
 		for i := range n {
@@ -834,7 +855,9 @@ func each(n, procs int, fn func(i int) error) error {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			lowerPriority()
+			if low {
+				lowerPriority()
+			}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n {

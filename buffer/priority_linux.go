@@ -10,13 +10,14 @@ import (
 const flushNice = 19
 
 // lowerPriority puts the calling goroutine, from now on, on an OS thread of
-// its own that runs at the lowest priority: a flush then takes the CPU only
-// when acknowledging requests leaves it free. The goroutine never unlocks
-// the thread, so the thread ends with it and no other goroutine inherits the
-// priority. On two CPUs shared with the load generator, 1000 requests/s of
-// 100 records read p99 6.8-7.1 ms with it (and a P more than CPUs, see
-// internal/cli), 10.9-14.9 ms without, at the same sustained rate of 10,000-record
-// requests (BENCHMARKS.md).
+// its own that runs at the lowest priority: a flush that keeps up then takes
+// the CPU only when acknowledging requests leaves it free (one that falls
+// behind runs at the normal priority: see Buffer.flusher). The goroutine
+// never unlocks the thread, so the thread ends with it and no other
+// goroutine inherits the priority. On two CPUs shared with the load
+// generator, 1000 requests/s of 100 records read p99 6.8-7.1 ms with it
+// (and a P more than CPUs, see internal/cli), 10.9-14.9 ms without
+// (BENCHMARKS.md).
 func lowerPriority() {
 	runtime.LockOSThread()
 	// A thread's nice value is per thread on Linux (PRIO_PROCESS with a
