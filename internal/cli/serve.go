@@ -150,10 +150,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 // extraProc gives the Go scheduler one P more than it found (the CPUs the
 // process may use) and returns how many goroutines a flush should keep
-// busy on those CPUs: all but one. A batching server flushes on threads of
-// the lowest OS priority (see buffer); the P they hold is a P requests
-// cannot run on, and while a flush holds one of two, acknowledgements
-// queue for the other (p99 at 1000 requests/s of 100 records 10.9-14.9 ms
+// busy on those CPUs: all but one. A batching server flushes, while it keeps
+// up, on threads of the lowest OS priority (see buffer); the P such a thread
+// holds is a P requests cannot run on, and while a flush holds one of two,
+// acknowledgements queue for the other (p99 at 1000 requests/s of 100 records 10.9-14.9 ms
 // on two CPUs; 6.8-7.1 ms with the extra P). With GOMAXPROCS set by the
 // user, it is left alone.
 func extraProc(getenv func(string) (string, bool)) (flushProcs int) {
