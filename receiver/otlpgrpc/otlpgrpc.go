@@ -158,6 +158,14 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 	if s.inflight.Full() {
 		return nil, s.fail(ctx, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
 	}
+	// An exporter that cannot take any request now (a batching server whose
+	// log is full) refuses before the message is read: its size is not
+	// known yet, so the question is whether an empty one would fit.
+	if a, ok := s.p.(ingest.Admitter); ok {
+		if err := a.Admit(sig, 0); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+	}
 	if err := dec(m); err != nil {
 		// gRPC's own status, such as RESOURCE_EXHAUSTED over the size limit.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: call failed",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -64,8 +65,13 @@ func logsRequest(n int, services ...string) *collogspb.ExportLogsServiceRequest 
 // connection to it.
 func serve(t *testing.T, bucket storage.Bucket, opts otlpgrpc.Options) *grpc.ClientConn {
 	t.Helper()
+	return serveExporter(t, ingest.New(bucket, ingest.Options{}), opts)
+}
+
+func serveExporter(t *testing.T, p ingest.Exporter, opts otlpgrpc.Options) *grpc.ClientConn {
+	t.Helper()
 	opts.Logger = quiet
-	srv := otlpgrpc.NewServer(ingest.New(bucket, ingest.Options{}), opts)
+	srv := otlpgrpc.NewServer(p, opts)
 	lis := bufconn.Listen(1 << 20)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(lis) }()
@@ -290,5 +296,40 @@ func TestOverloaded(t *testing.T) {
 	}
 	if _, err := client.Export(context.Background(), req); err != nil {
 		t.Errorf("after the first finished: %v", err)
+	}
+}
+
+// full is an exporter whose log is full while refuse is set.
+type full struct {
+	ingest.Exporter
+	refuse bool
+	asked  []int64
+}
+
+func (f *full) Admit(_ ingest.Signal, size int64) error {
+	f.asked = append(f.asked, size)
+	if f.refuse {
+		return fmt.Errorf("log full: %w", ingest.ErrOverloaded)
+	}
+	return nil
+}
+
+// An exporter that cannot take a request is asked before the message is
+// read: a message over the size limit gets UNAVAILABLE from it, not the
+// RESOURCE_EXHAUSTED that reading it would give.
+func TestAdmitBeforeReading(t *testing.T) {
+	req := logsRequest(300, "checkout")
+	f := &full{Exporter: ingest.New(memstore.New(), ingest.Options{}), refuse: true}
+	client := collogspb.NewLogsServiceClient(serveExporter(t, f, otlpgrpc.Options{MaxRecvMsgSize: proto.Size(req) / 2}))
+	_, err := client.Export(context.Background(), req)
+	if status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "overloaded") {
+		t.Errorf("log full: %v, want UNAVAILABLE, overloaded", err)
+	}
+	if len(f.asked) != 1 || f.asked[0] != 0 {
+		t.Errorf("Admit asked %v, want [0] (the size is not known before reading)", f.asked)
+	}
+	f.refuse = false
+	if _, err := client.Export(context.Background(), req); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("admitted, over the size limit: %v, want RESOURCE_EXHAUSTED", err)
 	}
 }
