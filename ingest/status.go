@@ -59,7 +59,23 @@ type Outcome struct {
 	// get a generic message: the error itself (bucket names, hosts) is for
 	// the server's log.
 	Message string
+	// Level is how loud the failure is in the server's log, numbered as
+	// log/slog's levels (see LevelDebug).
+	Level int
 }
+
+// The log levels of failures, numbered as log/slog's (which this package
+// does not import: it would add 0.16 MB to the Worker's gzip size).
+const (
+	// LevelDebug: load shed (ErrOverloaded) and clients that went away,
+	// counted in metrics; a line each would add work when there is none to
+	// spare.
+	LevelDebug = -4
+	// LevelWarn: the client's request is at fault.
+	LevelWarn = 4
+	// LevelError: this side failed (storage, a deadline while storing).
+	LevelError = 8
+)
 
 // Classify maps an error from ExportLogs or a receiver to its answer. It is
 // the one place that does so, for every entry point.
@@ -81,33 +97,33 @@ func Classify(err error) Outcome {
 
 	// Client faults: final, the message says what to fix.
 	case IsBadData(err) || isDecodeError(err):
-		return Outcome{HTTPStatus: 400, GRPCCode: codeInvalidArgument, Message: err.Error()}
+		return Outcome{HTTPStatus: 400, GRPCCode: codeInvalidArgument, Message: err.Error(), Level: LevelWarn}
 	case errors.Is(err, ErrTooLarge):
 		// Not retryable on either protocol: the same request stays too large.
-		return Outcome{HTTPStatus: 413, GRPCCode: codeResourceExhausted, Message: err.Error()}
+		return Outcome{HTTPStatus: 413, GRPCCode: codeResourceExhausted, Message: err.Error(), Level: LevelWarn}
 	case errors.Is(err, ErrUnauthenticated):
-		return Outcome{HTTPStatus: 401, GRPCCode: codeUnauthenticated, Message: err.Error()}
+		return Outcome{HTTPStatus: 401, GRPCCode: codeUnauthenticated, Message: err.Error(), Level: LevelWarn}
 	case errors.Is(err, ErrUnsupportedMediaType):
-		return Outcome{HTTPStatus: 415, GRPCCode: codeInvalidArgument, Message: err.Error()}
+		return Outcome{HTTPStatus: 415, GRPCCode: codeInvalidArgument, Message: err.Error(), Level: LevelWarn}
 
 	// Temporary refusals: 503 / UNAVAILABLE, retried by every OTLP client.
 	// (429 would do for HTTP too; 503 keeps HTTP and gRPC saying the same.)
 	case errors.Is(err, ErrOverloaded):
 		return Outcome{HTTPStatus: 503, GRPCCode: codeUnavailable, Retryable: true,
-			RetryAfter: RetryAfterOverloaded, Message: err.Error() + ": retry later"}
+			RetryAfter: RetryAfterOverloaded, Message: err.Error() + ": retry later", Level: LevelDebug}
 
 	// The client gave up; gRPC would retry CANCELLED, but no one is listening.
 	case errors.Is(err, context.Canceled):
-		return Outcome{HTTPStatus: HTTPStatusClientClosed, GRPCCode: codeCanceled, Message: "request canceled"}
+		return Outcome{HTTPStatus: HTTPStatusClientClosed, GRPCCode: codeCanceled, Message: "request canceled", Level: LevelDebug}
 	// A deadline passed while storing: 504 and DEADLINE_EXCEEDED are both retried.
 	case errors.Is(err, context.DeadlineExceeded):
 		return Outcome{HTTPStatus: 504, GRPCCode: codeDeadlineExceeded, Retryable: true,
-			Message: "deadline exceeded while storing the data: retry later"}
+			Message: "deadline exceeded while storing the data: retry later", Level: LevelError}
 	}
 	// Everything else failed on this side, most likely storage. ExportLogs
 	// has undone what it stored, so a retry cannot leave the data twice.
 	return Outcome{HTTPStatus: 503, GRPCCode: codeUnavailable, Retryable: true,
-		RetryAfter: RetryAfterUnavailable, Message: "the data could not be stored: retry later"}
+		RetryAfter: RetryAfterUnavailable, Message: "the data could not be stored: retry later", Level: LevelError}
 }
 
 // isDecodeError reports a decoder error that reached a receiver without

@@ -30,18 +30,19 @@ func TestClassify(t *testing.T) {
 		retryable bool
 		after     bool
 		msg       string // a substring of Message
+		level     int
 	}{
-		{"success", nil, 200, 0, false, false, ""},
-		{"bad data", badData, 400, 3, false, false, "otlp: invalid protobuf"},
-		{"decoder error", rawDecode, 400, 3, false, false, "otlp: invalid json"},
-		{"wrapped bad data", fmt.Errorf("otlphttp: %w", &ingest.BadDataError{Err: errors.New("gzip: invalid header")}), 400, 3, false, false, "gzip: invalid header"},
-		{"too large", fmt.Errorf("body over 10 bytes: %w", ingest.ErrTooLarge), 413, 8, false, false, "body over 10 bytes"},
-		{"unauthenticated", ingest.ErrUnauthenticated, 401, 16, false, false, "unauthenticated"},
-		{"unsupported", fmt.Errorf("%w: Content-Type text/plain", ingest.ErrUnsupportedMediaType), 415, 3, false, false, "text/plain"},
-		{"overloaded", ingest.ErrOverloaded, 503, 14, true, true, "retry later"},
-		{"storage", fmt.Errorf("ingest: store: %w", errors.New("s3: put \"logs/x\": connection refused")), 503, 14, true, true, "retry later"},
-		{"canceled", fmt.Errorf("ingest: store: %w", context.Canceled), 499, 1, false, false, "canceled"},
-		{"deadline", fmt.Errorf("ingest: store: %w", context.DeadlineExceeded), 504, 4, true, false, "deadline"},
+		{"success", nil, 200, 0, false, false, "", 0},
+		{"bad data", badData, 400, 3, false, false, "otlp: invalid protobuf", ingest.LevelWarn},
+		{"decoder error", rawDecode, 400, 3, false, false, "otlp: invalid json", ingest.LevelWarn},
+		{"wrapped bad data", fmt.Errorf("otlphttp: %w", &ingest.BadDataError{Err: errors.New("gzip: invalid header")}), 400, 3, false, false, "gzip: invalid header", ingest.LevelWarn},
+		{"too large", fmt.Errorf("body over 10 bytes: %w", ingest.ErrTooLarge), 413, 8, false, false, "body over 10 bytes", ingest.LevelWarn},
+		{"unauthenticated", ingest.ErrUnauthenticated, 401, 16, false, false, "unauthenticated", ingest.LevelWarn},
+		{"unsupported", fmt.Errorf("%w: Content-Type text/plain", ingest.ErrUnsupportedMediaType), 415, 3, false, false, "text/plain", ingest.LevelWarn},
+		{"overloaded", ingest.ErrOverloaded, 503, 14, true, true, "retry later", ingest.LevelDebug},
+		{"storage", fmt.Errorf("ingest: store: %w", errors.New("s3: put \"logs/x\": connection refused")), 503, 14, true, true, "retry later", ingest.LevelError},
+		{"canceled", fmt.Errorf("ingest: store: %w", context.Canceled), 499, 1, false, false, "canceled", ingest.LevelDebug},
+		{"deadline", fmt.Errorf("ingest: store: %w", context.DeadlineExceeded), 504, 4, true, false, "deadline", ingest.LevelError},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := ingest.Classify(c.err)
@@ -50,6 +51,9 @@ func TestClassify(t *testing.T) {
 			}
 			if (o.RetryAfter > 0) != c.after {
 				t.Errorf("Classify(%v).RetryAfter = %v", c.err, o.RetryAfter)
+			}
+			if o.Level != c.level {
+				t.Errorf("Classify(%v).Level = %d, want %d", c.err, o.Level, c.level)
 			}
 			if !strings.Contains(o.Message, c.msg) {
 				t.Errorf("Classify(%v).Message = %q, want it to contain %q", c.err, o.Message, c.msg)

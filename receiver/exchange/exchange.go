@@ -2,7 +2,6 @@
 package exchange
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -240,22 +239,23 @@ func (r *Reply) ContentType() string {
 	return ""
 }
 
-// The log levels of replies, numbered as log/slog's (which this package
-// does not import: it would add 0.16 MB to the Worker's gzip size).
+// The log levels of replies, numbered as log/slog's: ingest's.
 const (
-	LevelDebug = -4
-	LevelWarn  = 4
-	LevelError = 8
+	LevelDebug = ingest.LevelDebug
+	LevelWarn  = ingest.LevelWarn
+	LevelError = ingest.LevelError
 )
 
 // Level is the log level of a failed or refused reply, as a slog.Level
-// number: errors for failures of this side, debug for clients that went
-// away or were misrouted and for load shed (ingest.ErrOverloaded: counted
-// in metrics; a line per refusal would add work when there is none to
-// spare), warnings for the rest.
+// number: a failure's is ingest.Classify's (as on gRPC); requests refused
+// before they reach the pipeline (misrouted) are debug.
 func (r *Reply) Level() int {
 	switch {
-	case r.Kind == Refused || r.Status == ingest.HTTPStatusClientClosed || errors.Is(r.Err, ingest.ErrOverloaded):
+	case r.Kind == Refused:
+		return LevelDebug
+	case r.Err != nil:
+		return ingest.Classify(r.Err).Level
+	case r.Status == ingest.HTTPStatusClientClosed:
 		return LevelDebug
 	case r.Status >= 500:
 		return LevelError

@@ -3,7 +3,6 @@ package otlpgrpc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -209,14 +208,7 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 // fail logs err and returns it as the gRPC status ingest.Classify gives it.
 func (s *server) fail(ctx context.Context, err error) error {
 	o := ingest.Classify(err)
-	level := slog.LevelWarn
-	switch {
-	case o.GRPCCode == int(codes.Canceled) || errors.Is(err, ingest.ErrOverloaded):
-		level = slog.LevelDebug // load shed is counted in metrics, not logged line by line
-	case o.GRPCCode == int(codes.Unavailable) || o.GRPCCode == int(codes.DeadlineExceeded):
-		level = slog.LevelError
-	}
-	s.log.LogAttrs(ctx, level, "otlpgrpc: call failed",
+	s.log.LogAttrs(ctx, slog.Level(o.Level), "otlpgrpc: call failed",
 		slog.String("code", codes.Code(o.GRPCCode).String()), slog.Any("error", err))
 	return status.Error(codes.Code(o.GRPCCode), o.Message)
 }
