@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -299,36 +298,21 @@ func TestOverloaded(t *testing.T) {
 	}
 }
 
-// full is an exporter whose log is full while refuse is set.
-type full struct {
-	ingest.Exporter
-	refuse bool
-	asked  []int64
-}
-
-func (f *full) Admit(_ ingest.Signal, size int64) error {
-	f.asked = append(f.asked, size)
-	if f.refuse {
-		return fmt.Errorf("log full: %w", ingest.ErrOverloaded)
-	}
-	return nil
-}
-
 // An exporter that cannot take a request is asked before the message is
 // read: a message over the size limit gets UNAVAILABLE from it, not the
 // RESOURCE_EXHAUSTED that reading it would give.
 func TestAdmitBeforeReading(t *testing.T) {
 	req := logsRequest(300, "checkout")
-	f := &full{Exporter: ingest.New(memstore.New(), ingest.Options{}), refuse: true}
-	client := collogspb.NewLogsServiceClient(serveExporter(t, f, otlpgrpc.Options{MaxRecvMsgSize: proto.Size(req) / 2}))
+	a := otlptest.NewAdmitter(ingest.New(memstore.New(), ingest.Options{}), -1) // full
+	client := collogspb.NewLogsServiceClient(serveExporter(t, a, otlpgrpc.Options{MaxRecvMsgSize: proto.Size(req) / 2}))
 	_, err := client.Export(context.Background(), req)
 	if status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "overloaded") {
 		t.Errorf("log full: %v, want UNAVAILABLE, overloaded", err)
 	}
-	if len(f.asked) != 1 || f.asked[0] != 0 {
-		t.Errorf("Admit asked %v, want [0] (the size is not known before reading)", f.asked)
+	if asked := a.Asked(); len(asked) != 1 || asked[0] != 0 {
+		t.Errorf("Admit asked %v, want [0] (the size is not known before reading)", asked)
 	}
-	f.refuse = false
+	a.SetMax(math.MaxInt64)
 	if _, err := client.Export(context.Background(), req); status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("admitted, over the size limit: %v, want RESOURCE_EXHAUSTED", err)
 	}

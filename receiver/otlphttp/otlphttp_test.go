@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -601,26 +600,11 @@ func TestPooledStateIsolated(t *testing.T) {
 	}
 }
 
-// admitter refuses requests over max bytes before their bodies are read.
-type admitter struct {
-	ingest.Exporter
-	max   int64
-	asked []int64
-}
-
-func (a *admitter) Admit(_ ingest.Signal, size int64) error {
-	a.asked = append(a.asked, size)
-	if size > a.max {
-		return fmt.Errorf("log full: %w", ingest.ErrOverloaded)
-	}
-	return nil
-}
-
 // An exporter that can refuse a request by its declared size is asked
 // before the body is read: a refusal is a 503 that reads nothing.
 func TestAdmitBeforeReading(t *testing.T) {
 	body := encodeProto(t, logsRequest(50, "checkout"))
-	a := &admitter{Exporter: ingest.New(memstore.New(), ingest.Options{}), max: int64(len(body)) - 1}
+	a := otlptest.NewAdmitter(ingest.New(memstore.New(), ingest.Options{}), int64(len(body))-1)
 	h := otlphttp.New(a, otlphttp.Options{Logger: quiet})
 	hdr := map[string]string{"Content-Type": ctProto}
 
@@ -637,11 +621,11 @@ func TestAdmitBeforeReading(t *testing.T) {
 	if rr.read != 0 {
 		t.Errorf("%d bytes of the refused body read, want none", rr.read)
 	}
-	if len(a.asked) != 1 || a.asked[0] != int64(len(body)) {
-		t.Errorf("Admit asked %v, want [%d]", a.asked, len(body))
+	if asked := a.Asked(); len(asked) != 1 || asked[0] != int64(len(body)) {
+		t.Errorf("Admit asked %v, want [%d]", asked, len(body))
 	}
 
-	a.max = int64(len(body))
+	a.SetMax(int64(len(body)))
 	if r := do(h, http.MethodPost, "/v1/logs", hdr, bytes.NewReader(body)); r.status != 200 {
 		t.Errorf("admitted: status %d %q", r.status, r.body)
 	}
@@ -651,7 +635,7 @@ func TestAdmitBeforeReading(t *testing.T) {
 	req.Header.Set("Content-Type", ctProto)
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Code != 200 || len(a.asked) != 2 {
-		t.Errorf("chunked: status %d, Admit asked %v", rec.Code, a.asked)
+	if rec.Code != 200 || len(a.Asked()) != 2 {
+		t.Errorf("chunked: status %d, Admit asked %v", rec.Code, a.Asked())
 	}
 }
