@@ -31,6 +31,7 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admittest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlpgrpc"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
@@ -303,7 +304,7 @@ func TestOverloaded(t *testing.T) {
 // RESOURCE_EXHAUSTED that reading it would give.
 func TestAdmitBeforeReading(t *testing.T) {
 	req := logsRequest(300, "checkout")
-	a := otlptest.NewAdmitter(ingest.New(memstore.New(), ingest.Options{}), -1) // full
+	a := admittest.NewAdmitter(ingest.New(memstore.New(), ingest.Options{}), -1) // full
 	client := collogspb.NewLogsServiceClient(serveExporter(t, a, otlpgrpc.Options{MaxRecvMsgSize: proto.Size(req) / 2}))
 	_, err := client.Export(context.Background(), req)
 	if status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "overloaded") {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admittest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlphttp"
 	"github.com/otlp2parquet/otlp2parquet/storage"
 	memstore "github.com/otlp2parquet/otlp2parquet/storage/memory"
@@ -604,7 +605,7 @@ func TestPooledStateIsolated(t *testing.T) {
 // before the body is read: a refusal is a 503 that reads nothing.
 func TestAdmitBeforeReading(t *testing.T) {
 	body := encodeProto(t, logsRequest(50, "checkout"))
-	a := otlptest.NewAdmitter(ingest.New(memstore.New(), ingest.Options{}), int64(len(body))-1)
+	a := admittest.NewAdmitter(ingest.New(memstore.New(), ingest.Options{}), int64(len(body))-1)
 	h := otlphttp.New(a, otlphttp.Options{Logger: quiet})
 	hdr := map[string]string{"Content-Type": ctProto}
 

@@ -1,4 +1,5 @@
-package otlptest
+// Package admittest has a fake exporter with admission control for the receivers' tests.
+package admittest
 
 import (
 	"fmt"
