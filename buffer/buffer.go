@@ -384,6 +384,16 @@ func (b *Buffer) seal() {
 		b.lg.Error("buffer: cannot seal the write-ahead log segment", "err", err)
 		return
 	}
+	if seg.Path == "" {
+		// Nothing was open (the segment after the last sealed one could not
+		// be opened then); now it is.
+		b.needSeal.Store(false)
+		b.sealSoon.Store(false)
+		cur, header := b.log.Current()
+		b.curSeq = cur.Seq
+		b.logBytes.Add(header + wal.EndMarkBytes)
+		return
+	}
 	if err != nil {
 		// The new segment could not be opened; appends fail (503) until a
 		// later seal succeeds. The sealed one is still stored.

@@ -207,8 +207,8 @@ func list(dir string, id [16]byte) (segs []Segment, spare string, err error) {
 	}
 	var spareSize int64
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".seg"+removingSuffix) && !e.IsDir() {
-			// Processed; its deletion was cut short.
+		if strings.HasSuffix(e.Name(), removingSuffix) && !e.IsDir() {
+			// A processed segment or a spare; its deletion was cut short.
 			if err := removeGradually(filepath.Join(dir, e.Name())); err != nil {
 				return nil, "", err
 			}
@@ -285,7 +285,10 @@ func (l *Log) openSegment(seq uint64) error {
 		}
 	}
 	if err := syncDir(l.dir); err != nil {
+		// Nothing was appended: remove it, so that a later Seal can
+		// create the segment anew.
 		f.Close()
+		_ = os.Remove(path)
 		return err
 	}
 	l.f = f
@@ -327,7 +330,13 @@ func (l *Log) takeSpare(path string, h []byte) *os.File {
 		}
 	}
 	if err != nil {
-		_ = removeGradually(spare)
+		// Deleted out of the caller's locks (appends wait on them); a
+		// crash meanwhile leaves it for Open to delete.
+		if os.Rename(spare, spare+removingSuffix) == nil {
+			go removeGradually(spare + removingSuffix)
+		} else {
+			_ = os.Remove(spare)
+		}
 		return nil
 	}
 	return f
@@ -462,6 +471,15 @@ func (l *Log) Seal() (Segment, error) {
 	defer l.mu.Unlock()
 	if l.closed {
 		return Segment{}, ErrClosed
+	}
+	if l.f == nil {
+		// The last Seal sealed l.seg but could not open the next segment:
+		// nothing is open to seal; try to open it again.
+		if err := l.openSegment(l.seg.Seq + 1); err != nil {
+			return Segment{}, err
+		}
+		l.err = nil
+		return Segment{}, nil
 	}
 	if len(l.pending) > 0 {
 		// Appended between commitPending and the lock: make it durable here.

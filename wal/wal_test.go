@@ -354,3 +354,20 @@ func TestReuseRemovedSegment(t *testing.T) {
 		t.Errorf("spares left after Open: %v", m)
 	}
 }
+
+// A spare whose deletion a crash cut short is deleted at Open.
+func TestOpenDeletesRemovingSpare(t *testing.T) {
+	dir := t.TempDir()
+	left := filepath.Join(dir, fmt.Sprintf("%020d%s%s", 7, spareSuffix, removingSuffix))
+	if err := os.WriteFile(left, make([]byte, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, _, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("%s: %v, want deleted at Open", left, err)
+	}
+}
