@@ -216,7 +216,7 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 	b.replayed.Store(int64(len(old)))
 	cur, size := l.Current()
 	b.curSeq = cur.Seq
-	b.logBytes.Add(size)
+	b.logBytes.Add(size + wal.EndMarkBytes) // as for every segment: its end mark once sealed
 	if len(old) > 0 {
 		b.lg.Info("buffer: storing batches left in the write-ahead log", "batches", len(old), "bytes", b.logBytes.Load())
 	}
@@ -384,16 +384,6 @@ func (b *Buffer) seal() {
 		b.lg.Error("buffer: cannot seal the write-ahead log segment", "err", err)
 		return
 	}
-	if seg.Path == "" {
-		// Nothing was open (the segment after the last sealed one could not
-		// be opened then); now it is.
-		b.needSeal.Store(false)
-		b.sealSoon.Store(false)
-		cur, header := b.log.Current()
-		b.curSeq = cur.Seq
-		b.logBytes.Add(header + wal.EndMarkBytes)
-		return
-	}
 	if err != nil {
 		// The new segment could not be opened; appends fail (503) until a
 		// later seal succeeds. The sealed one is still stored.
@@ -403,9 +393,14 @@ func (b *Buffer) seal() {
 		b.sealSoon.Store(false)
 		cur, header := b.log.Current()
 		b.curSeq = cur.Seq
-		// The sealed segment's size (its end mark included) is subtracted
-		// once it is stored.
+		// The segment's size (its end mark included) is subtracted once it
+		// is sealed and stored.
 		b.logBytes.Add(header + wal.EndMarkBytes)
+	}
+	if seg.Path == "" {
+		// Nothing was open (the segment after the last sealed one could not
+		// be opened then); now it is, and there is nothing to store.
+		return
 	}
 	b.queue = append(b.queue, sealed{seg: seg, records: b.cur.records, bytes: seg.Bytes})
 	b.cur = batchInfo{}
