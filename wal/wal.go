@@ -117,13 +117,23 @@ func Open(dir string) (*Log, []Segment, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("wal: %w", err)
 	}
-	id, err := logID(dir)
+	id, err := logID(dir, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	old, spare, err := list(dir, id)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(old) == 0 {
+		// Nothing to replay, and sequence numbers restart at 1: a new
+		// identity keeps the (log id, sequence) of a new segment, and so
+		// the object keys of its batches, from repeating those of a
+		// segment stored in an earlier life of the log (its last segment
+		// may have been lost to a failed open before a restart).
+		if id, err = logID(dir, true); err != nil {
+			return nil, nil, err
+		}
 	}
 	l := &Log{dir: dir, id: id, spare: spare, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	next := uint64(1)
@@ -137,20 +147,23 @@ func Open(dir string) (*Log, []Segment, error) {
 	return l, old, nil
 }
 
-// logID reads the log's identity from dir/id, or makes one.
-func logID(dir string) ([16]byte, error) {
+// logID reads the log's identity from dir/id, or makes a new one when
+// there is none or renew is set.
+func logID(dir string, renew bool) ([16]byte, error) {
 	var id [16]byte
 	path := filepath.Join(dir, "id")
-	b, err := os.ReadFile(path)
-	if err == nil {
-		n, derr := hex.Decode(id[:], []byte(strings.TrimSpace(string(b))))
-		if derr != nil || n != 16 {
-			return id, fmt.Errorf("wal: %s: not a 32-digit hex log id", path)
+	if !renew {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			n, derr := hex.Decode(id[:], []byte(strings.TrimSpace(string(b))))
+			if derr != nil || n != 16 {
+				return id, fmt.Errorf("wal: %s: not a 32-digit hex log id", path)
+			}
+			return id, nil
 		}
-		return id, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return id, fmt.Errorf("wal: %w", err)
+		if !errors.Is(err, os.ErrNotExist) {
+			return id, fmt.Errorf("wal: %w", err)
+		}
 	}
 	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
@@ -391,11 +404,13 @@ func (l *Log) Append(ctx context.Context, parts ...[]byte) (Segment, error) {
 		l.batch = &commit{done: make(chan struct{})}
 	}
 	c := l.batch
-	l.mu.Unlock()
+	// Woken under mu: Close marks the log closed under mu before it
+	// closes wake, so no wake-up can come after that.
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
+	l.mu.Unlock()
 	// Wait for the commit even if ctx ends meanwhile: the committer still
 	// reads the caller's parts. A commit takes one write and one sync.
 	<-c.done
