@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -102,6 +103,13 @@ type Log struct {
 	// write over ("" when none); spareMu guards it and its renames.
 	spareMu sync.Mutex
 	spare   string
+
+	// deletions runs the gradual deletions of processed segments in the
+	// background, one at a time; stopDeleting makes them finish at once
+	// (Close).
+	deletions    sync.WaitGroup
+	deleting     sync.Mutex
+	stopDeleting atomic.Bool
 }
 
 // commit is one group of appends made durable by one write and one sync.
@@ -222,7 +230,7 @@ func list(dir string, id [16]byte) (segs []Segment, spare string, err error) {
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), removingSuffix) && !e.IsDir() {
 			// A processed segment or a spare; its deletion was cut short.
-			if err := removeGradually(filepath.Join(dir, e.Name())); err != nil {
+			if err := removeGradually(filepath.Join(dir, e.Name()), nil); err != nil {
 				return nil, "", err
 			}
 			continue
@@ -234,13 +242,13 @@ func list(dir string, id [16]byte) (segs []Segment, spare string, err error) {
 				return nil, "", fmt.Errorf("wal: %w", err)
 			}
 			if spare != "" && info.Size() <= spareSize {
-				if err := removeGradually(path); err != nil {
+				if err := removeGradually(path, nil); err != nil {
 					return nil, "", err
 				}
 				continue
 			}
 			if spare != "" {
-				if err := removeGradually(spare); err != nil {
+				if err := removeGradually(spare, nil); err != nil {
 					return nil, "", err
 				}
 			}
@@ -346,7 +354,7 @@ func (l *Log) takeSpare(path string, h []byte) *os.File {
 		// Deleted out of the caller's locks (appends wait on them); a
 		// crash meanwhile leaves it for Open to delete.
 		if os.Rename(spare, spare+removingSuffix) == nil {
-			go removeGradually(spare + removingSuffix)
+			l.deleteLater(spare + removingSuffix)
 		} else {
 			_ = os.Remove(spare)
 		}
@@ -557,6 +565,9 @@ func (l *Log) writeEnd() error {
 // up to hundreds of MB, and freeing that many blocks at once holds an ext4
 // journal for a tenth of a second or more, while every fdatasync of the open
 // segment, and with it every acknowledgement, waits behind it (BENCHMARKS.md).
+// The deletion runs in the background once the segment is renamed, so the
+// caller goes on to the next segment (a flush falling behind lost 0.5-0.7 s
+// per deleted segment); a crash leaves the renamed file, which Open deletes.
 func (l *Log) Remove(s Segment) error {
 	info, err := os.Stat(s.Path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -594,7 +605,19 @@ func (l *Log) Remove(s Segment) error {
 		}
 		return fmt.Errorf("wal: %w", err)
 	}
-	return removeGradually(gone)
+	l.deleteLater(gone)
+	return nil
+}
+
+// deleteLater deletes the file at path (named with removingSuffix) in the
+// background, gradually, one file at a time. An error leaves the file,
+// which the next Open deletes.
+func (l *Log) deleteLater(path string) {
+	l.deletions.Go(func() {
+		l.deleting.Lock()
+		defer l.deleting.Unlock()
+		_ = removeGradually(path, &l.stopDeleting)
+	})
 }
 
 // spareSuffix ends the name of the spare file.
@@ -626,10 +649,11 @@ const removeStep = 4 << 20
 // appends sync between steps. Freeing a 512 MiB segment in one unlink, or
 // in 16 MiB steps back to back, held syncs for 8-15 ms each; in paced
 // 4 MiB steps they stay under 5 ms (ext4 on a virtual disk).
-func removeGradually(path string) error {
+// A nil or set stop unlinks at once what is left: nothing appends then.
+func removeGradually(path string, stop *atomic.Bool) error {
 	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
 		if fi, err := f.Stat(); err == nil {
-			for size := (fi.Size() - 1) / removeStep * removeStep; size > 0; size -= removeStep {
+			for size := (fi.Size() - 1) / removeStep * removeStep; size > 0 && stop != nil && !stop.Load(); size -= removeStep {
 				start := time.Now()
 				if f.Truncate(size) != nil {
 					break // the unlink below frees the rest
@@ -658,6 +682,8 @@ func (l *Log) Close() error {
 	l.commitPending()
 	close(l.wake)
 	<-l.done
+	l.stopDeleting.Store(true)
+	l.deletions.Wait()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {

@@ -320,6 +320,7 @@ func TestRemove(t *testing.T) {
 	if _, err := os.Stat(seg.Path); !os.IsNotExist(err) {
 		t.Errorf("%s: %v, want gone", seg.Path, err)
 	}
+	l.deletions.Wait() // deleted in the background
 	if _, err := os.Stat(seg.Path + removingSuffix); !os.IsNotExist(err) {
 		t.Errorf("%s%s: %v, want gone", seg.Path, removingSuffix, err)
 	}
