@@ -443,13 +443,11 @@ func (b *Buffer) flusher() {
 			continue
 		}
 		s := b.queue[0]
-		// Keeping up (this batch is the only one sealed, the log far from
-		// its bound), a flush yields the CPU to acknowledging requests;
-		// falling behind, it takes its share.
-		keepingUp := len(b.queue) == 1 && b.logBytes.Load() < b.opts.MaxLogBytes/4*3
 		b.mu.Unlock()
 
-		err := f.storeAt(b.ctx, s, keepingUp)
+		// Keeping up, a flush yields the CPU to acknowledging requests;
+		// falling behind, it takes its share (see flush).
+		err := f.storeAt(b.ctx, s, b.keepingUp())
 		var bad *badSegmentError
 		if errors.As(err, &bad) {
 			// Retrying cannot help: keep the file for inspection and go on.
@@ -480,6 +478,15 @@ func (b *Buffer) flusher() {
 		b.mu.Unlock()
 		b.logBytes.Add(-s.bytes)
 	}
+}
+
+// keepingUp reports whether flushes keep up with requests: the batch being
+// stored is the only one sealed and the log is far from its bound.
+func (b *Buffer) keepingUp() bool {
+	b.mu.Lock()
+	n := len(b.queue)
+	b.mu.Unlock()
+	return n <= 1 && b.logBytes.Load() < b.opts.MaxLogBytes/4*3
 }
 
 func (b *Buffer) isClosing() bool {
@@ -560,6 +567,7 @@ type flusherState struct {
 	seq  uint64 // the segment whose objects are below
 	objs []object
 	recs int
+	held []*part // the writers whose files objs are, until stored
 }
 
 type partKey struct {
@@ -655,6 +663,7 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 	}
 	if err == nil {
 		f.objs = nil
+		f.release()
 		f.b.lg.Debug("buffer: batch stored", "segment", s.seg.Name(), "records", f.recs, "objects", stored, "bytes", bytes, "took", time.Since(start))
 	}
 	return err
@@ -662,6 +671,7 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 
 // encode reads the segment and makes its objects, one per (table, service, hour).
 func (f *flusherState) encode(seg wal.Segment) (err error) {
+	f.release()
 	f.seq, f.objs, f.recs = seg.Seq, f.objs[:0], 0
 	clear(f.writers)
 	for i := range f.chunks {
@@ -724,7 +734,7 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		keys = append(keys, k)
 	}
 	f.objs = slices.Grow(f.objs[:0], len(keys))[:len(keys)]
-	err = each(len(keys), f.procs, f.low, func(i int) error {
+	err = each(len(keys), f.procs, f.lowNow(), func(i int) error {
 		k := keys[i]
 		pt := f.writers[k]
 		data, err := pt.w.Finish()
@@ -733,21 +743,40 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		}
 		f.objs[i] = object{
 			key:  layout.Key(k.table, k.service, k.hour, objectID(seg, k), pt.minTimestamp),
-			data: append([]byte(nil), data...), // Finish's buffer is the writer's
+			data: data, // the writer's buffer: it is held until stored
 			rows: pt.rows,
 		}
 		return nil
 	})
+	for _, pt := range f.writers {
+		f.held = append(f.held, pt)
+	}
+	clear(f.writers)
 	if err != nil {
 		f.objs = f.objs[:0]
+		f.release()
 		return err
 	}
-	for _, pt := range f.writers {
+	return nil
+}
+
+// lowNow reports whether new flush goroutines should run at the lowest
+// priority: the flush started so and still keeps up.
+func (f *flusherState) lowNow() bool { return f.low && f.b.keepingUp() }
+
+// release makes the writers of a batch's objects free for the next batch,
+// once its objects are stored or given up: an object's data is its
+// writer's buffer (copying tens of MB per batch into new memory cost more
+// than encoding them, on a cold heap).
+func (f *flusherState) release() {
+	for _, pt := range f.held {
 		pt.w.Reset()
 		f.free[pt.schema] = append(f.free[pt.schema], pt.w)
 	}
-	clear(f.writers)
-	return nil
+	clear(f.held)
+	f.held = f.held[:0]
+	clear(f.objs)
+	f.objs = f.objs[:0]
 }
 
 // chunk is a run of logged requests decoded together, then encoded.
@@ -809,9 +838,16 @@ func (f *flusherState) flush(c, prev *chunk) error {
 			c.writers = append(c.writers, pt)
 		}
 	}
+	// A flush that started while keeping up but no longer does (a second
+	// batch sealed meanwhile, the log filling) encodes its next chunks at
+	// normal priority: a lowered thread's priority cannot be raised again
+	// (without privileges), but each chunk's encoding runs on threads of
+	// its own. At 500,000 records/s offered, a first flush took 4-6 s
+	// lowered throughout, and the log filled meanwhile.
+	low := f.lowNow()
 	encode := func() error {
 		// Each part goes to its own writer: encode them side by side.
-		return each(len(c.parts), f.procs-1, f.low, func(i int) error {
+		return each(len(c.parts), f.procs-1, low, func(i int) error {
 			p := &c.parts[i]
 			if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
 				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
@@ -827,7 +863,7 @@ func (f *flusherState) flush(c, prev *chunk) error {
 	}
 	c.done = make(chan error, 1)
 	go func() {
-		if f.low {
+		if low {
 			lowerPriority()
 		}
 		c.done <- encode()

@@ -150,19 +150,21 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 // extraProc gives the Go scheduler one P more than it found (the CPUs the
 // process may use) and returns how many goroutines a flush should keep
-// busy on those CPUs: all but one. A batching server flushes, while it keeps
-// up, on threads of the lowest OS priority (see buffer); the P such a thread
-// holds is a P requests cannot run on, and while a flush holds one of two,
-// acknowledgements queue for the other (p99 at 1000 requests/s of 100 records 10.9-14.9 ms
-// on two CPUs; 6.8-7.1 ms with the extra P). With GOMAXPROCS set by the
-// user, it is left alone.
+// busy: one per CPU, so that one decodes the logged requests while the
+// others encode (see buffer). A batching server flushes, while it keeps
+// up, on threads of the lowest OS priority; the P such a thread holds is a
+// P requests cannot run on, and while a flush holds one of two,
+// acknowledgements queue for the other (p99 at 1000 requests/s of 100
+// records 10.9-14.9 ms on two CPUs; 6.8-7.1 ms with the extra P). With
+// GOMAXPROCS set by the user, it is left alone and a flush leaves one P to
+// requests.
 func extraProc(getenv func(string) (string, bool)) (flushProcs int) {
 	n := runtime.GOMAXPROCS(0)
 	if _, set := getenv("GOMAXPROCS"); set {
 		return max(1, n-1)
 	}
 	runtime.GOMAXPROCS(n + 1)
-	return max(1, n-1)
+	return n
 }
 
 func newLogger(w io.Writer, cfg server.Config) *slog.Logger {

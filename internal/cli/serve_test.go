@@ -112,8 +112,8 @@ func TestParseServeOnLambda(t *testing.T) {
 func TestExtraProc(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	unset := func(string) (string, bool) { return "", false }
-	if procs := extraProc(unset); procs != 2 || runtime.GOMAXPROCS(0) != 4 {
-		t.Errorf("3 Ps: flush procs %d, GOMAXPROCS %d; want 2 and 4", procs, runtime.GOMAXPROCS(0))
+	if procs := extraProc(unset); procs != 3 || runtime.GOMAXPROCS(0) != 4 {
+		t.Errorf("3 Ps: flush procs %d, GOMAXPROCS %d; want 3 and 4", procs, runtime.GOMAXPROCS(0))
 	}
 	runtime.GOMAXPROCS(1)
 	if procs := extraProc(unset); procs != 1 || runtime.GOMAXPROCS(0) != 2 {
