@@ -871,11 +871,12 @@ func (f *flusherState) flush(c, prev *chunk) error {
 	return nil
 }
 
-// flushProcs is how many goroutines a flush keeps busy: all CPUs but one,
-// which is left to acknowledging requests (on two CPUs a flush running on
-// both made the tail latency of acknowledgements worse and took more
-// memory, for no gain while requests arrive). With two or more, the next
-// chunk is decoded while the one before is encoded on the others.
+// flushProcs is how many goroutines a flush keeps busy by default: all Ps
+// but one, which is left to acknowledging requests (on two CPUs a flush at
+// normal priority on both made the tail latency of acknowledgements worse
+// and took more memory). With two or more, the next chunk is decoded while
+// the one before is encoded on the others. The server gives Go a P more
+// than CPUs and sets Options.FlushProcs to the CPUs (internal/cli).
 var flushProcs = func() int { return max(1, runtime.GOMAXPROCS(0)-1) } // a variable for tests
 
 // each calls fn for 0 to n-1 on up to procs goroutines (the caller's alone
