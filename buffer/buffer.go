@@ -132,6 +132,7 @@ type Buffer struct {
 	sealSoon atomic.Bool // the log is full: seal the open batch if it has records
 	logBytes atomic.Int64
 	waiting  atomic.Int64 // bytes of requests in Append
+	ending   atomic.Bool  // shutting down: StoreNow or Close was called
 	buffered atomic.Int64
 
 	objects, bytes, records, storageErrs, replayed atomic.Int64
@@ -375,6 +376,22 @@ func (b *Buffer) sealer() {
 	}
 }
 
+// StoreNow seals the open batch, if it has records, and starts storing it
+// at normal priority, as everything from then on. A server shutting down
+// calls it before it waits for the requests in flight (which may take
+// seconds: net/http waits up to 5 s for connections that have sent
+// nothing), so that storing the batch overlaps with that wait; Close then
+// stores what those requests add.
+func (b *Buffer) StoreNow() {
+	b.ending.Store(true)
+	b.mu.Lock()
+	has := b.cur.records > 0
+	b.mu.Unlock()
+	if has {
+		b.seal()
+	}
+}
+
 // seal closes the open segment and queues it.
 func (b *Buffer) seal() {
 	b.mu.Lock()
@@ -482,11 +499,13 @@ func (b *Buffer) flusher() {
 
 // keepingUp reports whether flushes keep up with requests: the batch being
 // stored is the only one sealed and the log is far from its bound.
+// Storing for a shutdown (StoreNow, Close) never keeps up: it has a
+// deadline, and requests no longer come.
 func (b *Buffer) keepingUp() bool {
 	b.mu.Lock()
 	n := len(b.queue)
 	b.mu.Unlock()
-	return n <= 1 && b.logBytes.Load() < b.opts.MaxLogBytes/4*3
+	return n <= 1 && b.logBytes.Load() < b.opts.MaxLogBytes/4*3 && !b.ending.Load()
 }
 
 func (b *Buffer) isClosing() bool {
@@ -513,6 +532,7 @@ func (b *Buffer) Close(ctx context.Context) error {
 		return nil
 	}
 	b.mu.Unlock()
+	b.ending.Store(true)
 	b.seal()
 	b.mu.Lock()
 	b.closed = true

@@ -179,6 +179,40 @@ func TestBatchesOnClose(t *testing.T) {
 	}
 }
 
+// StoreNow (a shutdown beginning) stores the open batch at once, at normal
+// priority, while requests may still come; Close stores the rest.
+func TestStoreNow(t *testing.T) {
+	bucket := memstore.New()
+	buf := open(t, t.TempDir(), bucket, Options{MaxAge: time.Hour})
+	for i := range 10 {
+		export(t, buf, request(t, "api", i*10, 10, false))
+	}
+	if !buf.keepingUp() {
+		t.Error("not keeping up before StoreNow")
+	}
+	buf.StoreNow()
+	if buf.keepingUp() {
+		t.Error("a shutdown's flush runs at the lowest priority")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for buf.Stats().RecordsWritten != 100 {
+		if time.Now().After(deadline) {
+			t.Fatalf("batch not stored after StoreNow: %+v", buf.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	buf.StoreNow() // nothing buffered: no empty batch
+	export(t, buf, request(t, "api", 100, 10, false))
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, keys, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, 110)
+	if len(keys) != 2 {
+		t.Errorf("objects %v, want the batch StoreNow stored and the one Close did", keys)
+	}
+}
+
 func TestFlushByRowsBytesAndAge(t *testing.T) {
 	for _, c := range []struct {
 		name string

@@ -215,6 +215,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	if s.buffer != nil {
+		// Start storing the batch while the requests in flight finish.
+		s.buffer.StoreNow()
+	}
 	// Both receivers stop taking requests at once, then drain side by side:
 	// one after the other, gRPC would take new requests while HTTP drains.
 	var stopping sync.WaitGroup
