@@ -30,6 +30,13 @@ if ((${#pkgs[@]} == 0)); then
 	exit 0
 fi
 
+# known_deadline_race reports whether a failed fuzz run's output is only
+# the coordinator's bare "context deadline exceeded" at the end of fuzztime,
+# with no failing input written.
+known_deadline_race() {
+	grep -qx '    context deadline exceeded' "$1" && ! grep -q 'Failing input written' "$1"
+}
+
 failed=()
 count=0
 for pkg in "${pkgs[@]}"; do
@@ -43,9 +50,18 @@ for pkg in "${pkgs[@]}"; do
 	for name in $(grep -E '^Fuzz[A-Za-z0-9_]*$' <<<"$names" || true); do
 		count=$((count + 1))
 		echo "--- fuzz $pkg $name (fuzztime $FUZZTIME)"
-		if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg"; then
+		out="$(mktemp)"
+		if go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg" 2>&1 | tee "$out"; then
+			:
+		elif known_deadline_race "$out" && go test -count=1 -run="^${name}\$" "$pkg"; then
+			# Go 1.26's fuzz coordinator can report its own -fuzztime
+			# deadline as a failure (go.dev/issue/75804, fixed in Go 1.27):
+			# no input was written, and the corpus replays clean.
+			echo "fuzz: $name: the coordinator's deadline race (go.dev/issue/75804), no failing input; corpus replayed clean"
+		else
 			failed+=("$pkg $name")
 		fi
+		rm -f "$out"
 	done
 done
 
