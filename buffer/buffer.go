@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -848,6 +849,9 @@ func (f *flusherState) flush(c, prev *chunk) error {
 			k := partKey{p.Table, p.Service, p.Hour}
 			pt := f.writers[k]
 			if pt == nil {
+				// The service name is the request's bytes, in the chunk's
+				// arena: the key outlives the chunk.
+				k.service = strings.Clone(k.service)
 				pt = &part{w: f.writer(p.Schema), schema: p.Schema, minTimestamp: p.MinTimestamp}
 				f.writers[k] = pt
 			}

@@ -582,3 +582,32 @@ func TestFlushInChunks(t *testing.T) {
 		}
 	}
 }
+
+// A partition first seen in a later chunk of a batch (a new service or
+// hour mid-batch) is named by the request's bytes, in an arena the next
+// chunks reuse: its key must not change with them. It once did, and the
+// flush panicked on a partition it could no longer find.
+func TestPartitionFirstSeenLate(t *testing.T) {
+	defer func(n int, procs func() int) { chunkBytes, flushProcs = n, procs }(chunkBytes, flushProcs)
+	chunkBytes = 4 << 10
+	for _, procs := range []int{1, 2} {
+		flushProcs = func() int { return procs }
+		bucket := memstore.New()
+		buf := open(t, t.TempDir(), bucket, Options{MaxAge: time.Hour})
+		for i := range 40 {
+			export(t, buf, request(t, "early", i*10, 10, false))
+		}
+		export(t, buf, request(t, "late", 400, 10, false))
+		for i := range 40 {
+			export(t, buf, request(t, "early", 410+i*10, 10, false))
+		}
+		if err := buf.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		seqs, keys, _ := contents(t, bucket)
+		exactlyOnce(t, seqs, 810)
+		if len(keys) != 2 || !strings.HasPrefix(keys[0], "logs/early/") || !strings.HasPrefix(keys[1], "logs/late/") {
+			t.Errorf("flush on %d goroutines: objects %v, want one for early and one for late", procs, keys)
+		}
+	}
+}
