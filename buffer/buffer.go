@@ -586,6 +586,7 @@ type flusherState struct {
 	low   bool // the flush runs at the lowest OS priority
 
 	seq  uint64 // the segment whose objects are below
+	path string // its file, for errors
 	objs []object
 	recs int
 	held []*part // the writers whose files objs are, until stored
@@ -633,19 +634,12 @@ func (e *badSegmentError) Unwrap() error { return e.err }
 // putTimeout bounds one Put of a flush.
 const putTimeout = time.Minute
 
-// storeAt stores s, at the lowest OS priority when low (see
-// lowerPriority): on a thread of its own, which ends with it.
+// storeAt stores s; while the flush keeps up (low), reading and encoding
+// its chunks run at the lowest OS priority (see lowerPriority), decided
+// chunk by chunk (see flush).
 func (f *flusherState) storeAt(ctx context.Context, s sealed, low bool) error {
 	f.low = low
-	if !low {
-		return f.store(ctx, s)
-	}
-	done := make(chan error, 1)
-	go func() {
-		lowerPriority()
-		done <- f.store(ctx, s)
-	}()
-	return <-done
+	return f.store(ctx, s)
 }
 
 func (f *flusherState) store(ctx context.Context, s sealed) error {
@@ -693,60 +687,35 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 // encode reads the segment and makes its objects, one per (table, service, hour).
 func (f *flusherState) encode(seg wal.Segment) (err error) {
 	f.release()
-	f.seq, f.objs, f.recs = seg.Seq, f.objs[:0], 0
+	f.seq, f.path, f.objs, f.recs = seg.Seq, seg.Path, f.objs[:0], 0
 	clear(f.writers)
 	for i := range f.chunks {
 		f.chunks[i].reset()
 	}
-	defer func() {
-		// Never leave an encoding running: its writers and chunk are reused.
-		for i := range f.chunks {
-			if werr := f.chunks[i].wait(); err == nil {
-				err = werr
-			}
-		}
-	}()
+	rd, err := wal.OpenReader(seg.Path)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
 	// With flushProcs of two or more, two chunks take turns: while the
 	// requests of one are encoded (its parts side by side), the next is
-	// read from the log and decoded. Otherwise one chunk is decoded, then
-	// encoded, and so on.
-	cur := 0
-	skipped, err := wal.Read(seg.Path, func(payload []byte) error {
-		sig, format, received, body, err := parseRecord(payload)
-		if err != nil {
-			return fmt.Errorf("buffer: %s: %w", seg.Path, err)
-		}
-		c := &f.chunks[cur] // never being encoded: flush waited for it
-		// The decoder refers to the body it decodes: keep the chunk's
-		// bodies in one arena until the chunk is encoded.
-		at := len(c.arena)
-		c.arena = append(c.arena, body...)
-		body = c.arena[at:]
-		if err := c.batches[sig].Decode(sig, body, format, received); err != nil {
-			// It was validated before it was logged.
-			return fmt.Errorf("buffer: %s: a logged request no longer decodes: %w", seg.Path, err)
-		}
-		c.pending[sig] += len(body)
-		if len(c.arena) >= chunkBytes {
-			if err := f.flush(c, &f.chunks[cur^1]); err != nil {
-				return err
-			}
-			if c.done != nil { // encoding meanwhile: decode into the other
-				cur ^= 1
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = f.flush(&f.chunks[cur], &f.chunks[cur^1])
+	// read from the log and decoded. Otherwise one chunk is read and
+	// decoded, then encoded, and so on.
+	more := true
+	for cur := 0; more && err == nil; cur ^= 1 {
+		more, err = f.flush(&f.chunks[cur], &f.chunks[cur^1], rd)
 	}
-	if err == nil {
-		err = f.chunks[cur].wait()
+	// Never leave a chunk's work running, even on an error: its writers
+	// and chunk are reused.
+	for i := range f.chunks {
+		if werr := f.chunks[i].wait(); err == nil {
+			err = werr
+		}
 	}
 	if err != nil {
 		return err
 	}
-	if skipped > 0 {
+	if skipped := rd.Skipped(); skipped > 0 {
 		// Only a segment a crash cut short has no end mark.
 		f.b.lg.Warn("buffer: write-ahead log segment cut short by a crash: it ends in a torn record (never acknowledged) or in its file's earlier use; skipped", "segment", seg.Name(), "bytes", skipped)
 	}
@@ -755,19 +724,22 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		keys = append(keys, k)
 	}
 	f.objs = slices.Grow(f.objs[:0], len(keys))[:len(keys)]
-	err = each(len(keys), f.procs, f.lowNow(), func(i int) error {
-		k := keys[i]
-		pt := f.writers[k]
-		data, err := pt.w.Finish()
-		if err != nil {
-			return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", k.table, k.service, k.hour, err)
-		}
-		f.objs[i] = object{
-			key:  layout.Key(k.table, k.service, k.hour, objectID(seg, k), pt.minTimestamp),
-			data: data, // the writer's buffer: it is held until stored
-			rows: pt.rows,
-		}
-		return nil
+	low := f.lowNow()
+	err = atPriority(low, func() error {
+		return each(len(keys), f.procs, low, func(i int) error {
+			k := keys[i]
+			pt := f.writers[k]
+			data, err := pt.w.Finish()
+			if err != nil {
+				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", k.table, k.service, k.hour, err)
+			}
+			f.objs[i] = object{
+				key:  layout.Key(k.table, k.service, k.hour, objectID(seg, k), pt.minTimestamp),
+				data: data, // the writer's buffer: it is held until stored
+				rows: pt.rows,
+			}
+			return nil
+		})
 	})
 	for _, pt := range f.writers {
 		f.held = append(f.held, pt)
@@ -803,20 +775,27 @@ func (f *flusherState) release() {
 // chunk is a run of logged requests decoded together, then encoded.
 type chunk struct {
 	batches [len(ingest.Signals)]ingest.Batch // the requests, by signal
-	pending [len(ingest.Signals)]int          // their bytes
+	used    [len(ingest.Signals)]bool         // batches that hold requests
 	arena   []byte                            // their bodies
 	parts   []ingest.Part
-	writers []*part    // parts[i] goes to writers[i]
-	done    chan error // the running encoding's result; nil when none runs
+	writers []*part // parts[i] goes to writers[i]
+	job     *job    // the chunk's running work; nil when none runs
 }
 
-// wait waits for the chunk's encoding, if one runs, and empties the chunk.
+// job is a chunk's work running on goroutines of its own.
+type job struct {
+	done chan struct{} // closed when it ended
+	err  error         // its result, once done
+}
+
+// wait waits for the chunk's work, if one runs, and empties the chunk.
 func (c *chunk) wait() error {
-	if c.done == nil {
+	if c.job == nil {
 		return nil
 	}
-	err := <-c.done
-	c.done = nil
+	<-c.job.done
+	err := c.job.err
+	c.job = nil
 	c.reset()
 	return err
 }
@@ -824,7 +803,7 @@ func (c *chunk) wait() error {
 func (c *chunk) reset() {
 	for i := range c.batches {
 		c.batches[i].Reset()
-		c.pending[i] = 0
+		c.used[i] = false
 	}
 	c.arena = c.arena[:0]
 	clear(c.parts)
@@ -833,15 +812,96 @@ func (c *chunk) reset() {
 	c.writers = c.writers[:0]
 }
 
-// flush starts encoding c into the writers of its partitions, once the
-// encoding of prev (the chunk before, which may write to the same writers)
-// is done; on one goroutine (flushProcs) it encodes c and empties it.
-func (f *flusherState) flush(c, prev *chunk) error {
-	if err := prev.wait(); err != nil {
-		return err
+// flush reads the next chunk of the log from rd into c, decodes and
+// encodes it, at the lowest priority while the flush keeps up, and reports
+// whether the log may hold more. On one goroutine (flushProcs) it does so
+// before it returns; otherwise on goroutines of its own, and it returns
+// once c is read: c is encoded when the encoding of other (the chunk
+// before, which may write to the same writers) ended, and other is read
+// into next, once its work ended.
+func (f *flusherState) flush(c, other *chunk, rd *wal.Reader) (more bool, err error) {
+	if err := c.wait(); err != nil {
+		return false, err
+	}
+	// Each chunk runs on threads of its own, lowered or not as the flush
+	// keeps up when it starts: a lowered thread's priority cannot be
+	// raised again (without privileges). A flush lowered throughout was
+	// starved for minutes by other processes at normal priority (go test
+	// -race of other packages, in CI) while the log filled; at 500,000
+	// records/s offered, a first flush took 4-6 s, and the log filled
+	// meanwhile. A flush that started while keeping up but no longer does
+	// (a second batch sealed, the log filling, a shutdown) does its next
+	// chunks at normal priority.
+	low := f.lowNow()
+	if f.procs < 2 {
+		err := atPriority(low, func() error {
+			more, err = f.read(c, rd)
+			if err != nil {
+				return err
+			}
+			return f.encodeChunk(c, nil, low)
+		})
+		c.reset()
+		return more && err == nil, err
+	}
+	j := &job{done: make(chan struct{})}
+	after := other.job
+	c.job = j
+	read := make(chan bool, 1)
+	go func() {
+		if low {
+			lowerPriority()
+		}
+		more, err := f.read(c, rd)
+		read <- more && err == nil // rd is the flusher's again
+		if err == nil {
+			err = f.encodeChunk(c, after, low)
+		}
+		j.err = err
+		close(j.done)
+	}()
+	return <-read, nil // an error comes with c's wait
+}
+
+// read reads requests from rd into c, and decodes them, until c holds
+// chunkBytes of them or the log ends (more is false).
+func (f *flusherState) read(c *chunk, rd *wal.Reader) (more bool, err error) {
+	if testHookRead != nil {
+		testHookRead()
+	}
+	for len(c.arena) < chunkBytes {
+		payload, ok := rd.Next()
+		if !ok {
+			return false, nil
+		}
+		sig, format, received, body, err := parseRecord(payload)
+		if err != nil {
+			return false, fmt.Errorf("buffer: %s: %w", f.path, err)
+		}
+		// The decoder refers to the body it decodes: keep the chunk's
+		// bodies in one arena until the chunk is encoded.
+		at := len(c.arena)
+		c.arena = append(c.arena, body...)
+		if err := c.batches[sig].Decode(sig, c.arena[at:], format, received); err != nil {
+			// It was validated before it was logged.
+			return false, fmt.Errorf("buffer: %s: a logged request no longer decodes: %w", f.path, err)
+		}
+		c.used[sig] = true
+	}
+	return true, nil
+}
+
+// encodeChunk waits for after (the chunk before, if its work runs) and
+// encodes c's parts into their partitions' writers.
+func (f *flusherState) encodeChunk(c *chunk, after *job, low bool) error {
+	if after != nil {
+		<-after.done
+		if after.err != nil {
+			return after.err // the writers are not to be written to
+		}
 	}
 	for sig := range c.batches {
-		if c.pending[sig] == 0 {
+		if !c.used[sig] {
 			continue
 		}
 		parts, _, _ := c.batches[sig].Build(ingest.Signal(sig))
@@ -862,37 +922,33 @@ func (f *flusherState) flush(c, prev *chunk) error {
 			c.writers = append(c.writers, pt)
 		}
 	}
-	// A flush that started while keeping up but no longer does (a second
-	// batch sealed meanwhile, the log filling) encodes its next chunks at
-	// normal priority: a lowered thread's priority cannot be raised again
-	// (without privileges), but each chunk's encoding runs on threads of
-	// its own. At 500,000 records/s offered, a first flush took 4-6 s
-	// lowered throughout, and the log filled meanwhile.
-	low := f.lowNow()
-	encode := func() error {
-		// Each part goes to its own writer: encode them side by side.
-		return each(len(c.parts), f.procs-1, low, func(i int) error {
-			p := &c.parts[i]
-			if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
-				return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
-			}
-			return nil
-		})
-	}
-	if f.procs < 2 {
-		// On one goroutine: encode now, and c is decoded into again.
-		err := encode()
-		c.reset()
-		return err
-	}
-	c.done = make(chan error, 1)
-	go func() {
-		if low {
-			lowerPriority()
+	// Each part goes to its own writer: encode them side by side. The
+	// calling goroutine is lowered already when low.
+	return each(len(c.parts), max(1, f.procs-1), low, func(i int) error {
+		p := &c.parts[i]
+		if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
+			return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
 		}
-		c.done <- encode()
+		return nil
+	})
+}
+
+// testHookRead, when set by a test, is called as a chunk's reading starts,
+// on its goroutine.
+var testHookRead func()
+
+// atPriority calls fn, at the lowest OS priority on a goroutine of its own
+// when low.
+func atPriority(low bool, fn func() error) error {
+	if !low {
+		return fn()
+	}
+	done := make(chan error, 1)
+	go func() {
+		lowerPriority()
+		done <- fn()
 	}()
-	return nil
+	return <-done
 }
 
 // flushProcs is how many goroutines a flush keeps busy by default: all Ps

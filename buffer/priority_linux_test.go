@@ -1,9 +1,14 @@
 package buffer
 
 import (
+	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/otlp2parquet/otlp2parquet/storage/memory"
 )
 
 // lowerPriority lowers the priority of the calling goroutine's thread, and
@@ -28,5 +33,64 @@ func TestLowerPriority(t *testing.T) {
 	}
 	if n := nice(); n != before {
 		t.Errorf("the test's thread went from nice %d to %d", before, n)
+	}
+}
+
+// A flush that starts while keeping up runs its chunks at the lowest
+// priority, and those after it fell behind (here: a shutdown began) at the
+// normal one: a flush lowered throughout was starved by other processes
+// while the log filled.
+func TestFlushRaisesPriorityWhenBehind(t *testing.T) {
+	defer func(n int, procs func() int, hook func()) {
+		chunkBytes, flushProcs, testHookRead = n, procs, hook
+	}(chunkBytes, flushProcs, testHookRead)
+	chunkBytes = 2 << 10
+	for _, procs := range []int{1, 2} {
+		flushProcs = func() int { return procs }
+		buf := open(t, t.TempDir(), memory.New(), Options{MaxRows: 600, MaxAge: time.Hour})
+		var mu sync.Mutex
+		var nices []int
+		started := make(chan struct{})
+		testHookRead = func() {
+			p, err := unix.Getpriority(unix.PRIO_PROCESS, unix.Gettid())
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			nices = append(nices, 20-p)
+			first := len(nices) == 1
+			mu.Unlock()
+			if first {
+				buf.StoreNow()
+				close(started)
+			}
+		}
+		for i := range 60 { // the 60th request has the batch sealed
+			export(t, buf, request(t, "api", i*10, 10, false))
+		}
+		select {
+		case <-started: // by the sealer, not by Close
+		case <-time.After(10 * time.Second):
+			t.Fatal("no flush began after the batch filled")
+		}
+		if err := buf.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if buf.Stats().RecordsWritten != 600 {
+			t.Fatalf("stats %+v", buf.Stats())
+		}
+		mu.Lock()
+		normal := 0
+		for _, n := range nices {
+			if n == 0 {
+				normal++
+			}
+		}
+		// The batch's chunks, then any empty read at its end or of the
+		// empty batch Close stores: all but the first two or so at 0.
+		if len(nices) < 8 || nices[0] != flushNice || normal < len(nices)/2 {
+			t.Errorf("flush on %d goroutines: chunks ran at nice %v, want %d first and 0 once behind", procs, nices, flushNice)
+		}
+		mu.Unlock()
 	}
 }

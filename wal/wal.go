@@ -700,74 +700,127 @@ func (l *Log) Close() error {
 }
 
 // Read calls fn with each record's payload of the segment at path, in
-// order. The payload is valid only during the call: Read streams the file
-// through one buffer, so a segment of any size costs memory only for its
-// largest record. The end mark ends the segment; without one (after a
-// crash), a torn or corrupt record does (it can only be one that was never
-// acknowledged): Read returns the number of bytes it skipped there, which in
-// a reused file include the end of its earlier use.
+// order (see Reader). It returns the number of bytes skipped at the end.
 func Read(path string, fn func(payload []byte) error) (skipped int64, err error) {
-	f, err := os.Open(path)
+	r, err := OpenReader(path)
 	if err != nil {
-		return 0, fmt.Errorf("wal: %w", err)
+		return 0, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("wal: %w", err)
-	}
-	size := info.Size()
-	r := bufio.NewReaderSize(f, 1<<20)
-	head := make([]byte, headerSize)
-	if _, err := io.ReadFull(r, head); err != nil {
-		// A crash while creating the segment leaves it short; nothing in
-		// it was acknowledged.
-		return size, nil
-	}
-	var salt []byte // nil: version 1, checksums of the payload alone
-	switch string(head[:len(magic)]) {
-	case magic:
-		salt = head[len(magic):]
-	case magicV1:
-	default:
-		// A header torn by a crash: nothing in the segment was acknowledged.
-		return size, nil
-	}
-	off := int64(headerSize)
-	var h [recHeader]byte
-	var payload []byte
-	for off < size {
-		if _, err := io.ReadFull(r, h[:]); err != nil {
-			break
-		}
-		n := int64(binary.LittleEndian.Uint32(h[0:]))
-		crc := binary.LittleEndian.Uint32(h[4:])
-		if n == 0 && salt != nil {
-			if crc == crc32.Checksum(salt, castagnoli) {
-				return 0, nil // the end mark
-			}
-			break
-		}
-		if n > MaxRecordBytes || size-off-recHeader < n {
-			break
-		}
-		if int64(cap(payload)) < n {
-			payload = make([]byte, n)
-		}
-		payload = payload[:n]
-		if _, err := io.ReadFull(r, payload); err != nil {
-			break
-		}
-		if crc32.Update(crc32.Checksum(payload, castagnoli), castagnoli, salt) != crc {
-			break
+	defer r.Close()
+	for {
+		payload, ok := r.Next()
+		if !ok {
+			return r.Skipped(), nil
 		}
 		if err := fn(payload); err != nil {
 			return 0, err
 		}
-		off += recHeader + n
 	}
-	return size - off, nil
 }
+
+// Reader reads a segment's records in order. It streams the file through
+// one buffer, so a segment of any size costs memory only for its largest
+// record. The end mark ends the segment; without one (after a crash), a
+// torn or corrupt record does (it can only be one that was never
+// acknowledged). A Reader may be handed from goroutine to goroutine, one
+// at a time.
+type Reader struct {
+	f       *os.File
+	r       *bufio.Reader
+	size    int64
+	off     int64
+	salt    []byte // nil: version 1, checksums of the payload alone
+	payload []byte
+	done    bool
+	skipped int64
+}
+
+// OpenReader opens the segment at path for reading.
+func OpenReader(path string) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	r := &Reader{f: f, r: bufio.NewReaderSize(f, 1<<20), size: info.Size(), off: int64(headerSize)}
+	head := make([]byte, headerSize)
+	if _, err := io.ReadFull(r.r, head); err != nil {
+		// A crash while creating the segment leaves it short; nothing in
+		// it was acknowledged.
+		r.done, r.skipped = true, r.size
+		return r, nil
+	}
+	switch string(head[:len(magic)]) {
+	case magic:
+		r.salt = head[len(magic):]
+	case magicV1:
+	default:
+		// A header torn by a crash: nothing in the segment was acknowledged.
+		r.done, r.skipped = true, r.size
+	}
+	return r, nil
+}
+
+// Next returns the next record's payload, valid until the next call, or
+// false at the segment's end.
+func (r *Reader) Next() (payload []byte, ok bool) {
+	if r.done {
+		return nil, false
+	}
+	p, end := r.record()
+	if p == nil {
+		r.done, r.skipped = true, r.size-r.off
+		if end {
+			r.skipped = 0
+		}
+		return nil, false
+	}
+	r.off += recHeader + int64(len(p))
+	return p, true
+}
+
+// record reads the record at r.off: its payload, or nil at the end mark
+// (end) or at a torn or corrupt record or the file's end.
+func (r *Reader) record() (payload []byte, end bool) {
+	var h [recHeader]byte
+	if r.off >= r.size {
+		return nil, false
+	}
+	if _, err := io.ReadFull(r.r, h[:]); err != nil {
+		return nil, false
+	}
+	n := int64(binary.LittleEndian.Uint32(h[0:]))
+	crc := binary.LittleEndian.Uint32(h[4:])
+	if n == 0 && r.salt != nil {
+		return nil, crc == crc32.Checksum(r.salt, castagnoli)
+	}
+	if n == 0 || n > MaxRecordBytes || r.size-r.off-recHeader < n {
+		return nil, false
+	}
+	if int64(cap(r.payload)) < n {
+		r.payload = make([]byte, n)
+	}
+	p := r.payload[:n]
+	if _, err := io.ReadFull(r.r, p); err != nil {
+		return nil, false
+	}
+	if crc32.Update(crc32.Checksum(p, castagnoli), castagnoli, r.salt) != crc {
+		return nil, false
+	}
+	return p, false
+}
+
+// Skipped returns, once Next returned false, the number of bytes skipped
+// at the segment's end: 0 after its end mark; after a crash, the torn
+// record and, in a reused file, the end of its earlier use.
+func (r *Reader) Skipped() int64 { return r.skipped }
+
+// Close closes the segment's file.
+func (r *Reader) Close() error { return r.f.Close() }
 
 // Quarantine moves a segment that cannot be processed out of the log, to
 // NAME.bad beside it, so that the log goes on and the file can be examined.

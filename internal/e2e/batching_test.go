@@ -234,6 +234,8 @@ func TestBatchFileSizes(t *testing.T) {
 	// (on the same two cores) fell behind.
 	jobs := make(chan time.Time, 256)
 	var ok, failed, late atomic.Int64
+	var whyMu sync.Mutex
+	why := map[string]int{} // failures by status and message
 	var wg sync.WaitGroup
 	for range 256 {
 		wg.Go(func() {
@@ -244,9 +246,16 @@ func TestBatchFileSizes(t *testing.T) {
 				r, err := tryPost(s.URL, ctProto, "", bytes.NewReader(body))
 				if err == nil && r.status == http.StatusOK {
 					ok.Add(1)
-				} else {
-					failed.Add(1)
+					continue
 				}
+				failed.Add(1)
+				reason := fmt.Sprint(err)
+				if err == nil {
+					reason = fmt.Sprintf("%d %s", r.status, r.statusMessage())
+				}
+				whyMu.Lock()
+				why[reason]++
+				whyMu.Unlock()
 			}
 		})
 	}
@@ -272,7 +281,7 @@ func TestBatchFileSizes(t *testing.T) {
 	rate1 := float64(ok.Load()) / elapsed.Seconds()
 	t.Logf("%d requests acknowledged in %v (%.0f/s), %d failed, %d started late", ok.Load(), elapsed.Round(time.Millisecond), rate1, failed.Load(), late.Load())
 	if failed.Load() > 0 {
-		t.Errorf("%d requests failed", failed.Load())
+		t.Errorf("%d requests failed: %v", failed.Load(), why)
 	}
 	// The rate achieved is the machine's (the client shares its cores),
 	// recorded in BENCHMARKS.md by bench/load.sh, not asserted here: the
