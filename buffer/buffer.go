@@ -702,8 +702,11 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 	// read from the log and decoded. Otherwise one chunk is read and
 	// decoded, then encoded, and so on.
 	more := true
-	for cur := 0; more && err == nil; cur ^= 1 {
+	for cur := 0; more && err == nil; {
 		more, err = f.flush(&f.chunks[cur], &f.chunks[cur^1], rd)
+		if f.procs >= 2 {
+			cur ^= 1 // on one goroutine, one chunk's memory stays in the caches
+		}
 	}
 	// Never leave a chunk's work running, even on an error: its writers
 	// and chunk are reused.
