@@ -784,7 +784,9 @@ func (r *Reader) Next() (payload []byte, ok bool) {
 }
 
 // record reads the record at r.off: its payload, or nil at the end mark
-// (end) or at a torn or corrupt record or the file's end.
+// (end) or at a torn or corrupt record or the file's end. The log never
+// writes an empty record: one of length 0 (zeros) ends a segment as a torn
+// one does, in version 1 segments too.
 func (r *Reader) record() (payload []byte, end bool) {
 	var h [recHeader]byte
 	if r.off >= r.size {

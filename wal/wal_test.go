@@ -3,7 +3,9 @@ package wal
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sync"
@@ -466,5 +468,32 @@ func TestOpenDeletesRemovingSpare(t *testing.T) {
 	defer l.Close()
 	if _, err := os.Stat(left); !os.IsNotExist(err) {
 		t.Errorf("%s: %v, want deleted at Open", left, err)
+	}
+}
+
+// A version 1 segment (checksums of the payload alone, no end mark) is
+// read up to its last whole record; a zero-length record, as a zero-filled
+// tail reads, ends it like a torn one.
+func TestReadVersion1(t *testing.T) {
+	var seg []byte
+	seg = append(seg, magicV1...)
+	seg = append(seg, make([]byte, headerSize-len(magicV1))...)
+	for _, p := range []string{"first", "second record"} {
+		seg = binary.LittleEndian.AppendUint32(seg, uint32(len(p)))
+		seg = binary.LittleEndian.AppendUint32(seg, crc32.Checksum([]byte(p), castagnoli))
+		seg = append(seg, p...)
+	}
+	whole := len(seg)
+	seg = append(seg, make([]byte, 24)...)
+	path := filepath.Join(t.TempDir(), "v1.seg")
+	if err := os.WriteFile(path, seg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs, skipped := readAll(t, path)
+	if len(recs) != 2 || string(recs[0]) != "first" || string(recs[1]) != "second record" {
+		t.Errorf("records %q", recs)
+	}
+	if skipped != int64(len(seg)-whole) {
+		t.Errorf("skipped %d bytes, want the zero tail's %d", skipped, len(seg)-whole)
 	}
 }
