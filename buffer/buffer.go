@@ -716,6 +716,8 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		}
 	}
 	if err != nil {
+		f.holdWriters()
+		f.release()
 		return err
 	}
 	if skipped := rd.Skipped(); skipped > 0 {
@@ -744,10 +746,7 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 			return nil
 		})
 	})
-	for _, pt := range f.writers {
-		f.held = append(f.held, pt)
-	}
-	clear(f.writers)
+	f.holdWriters()
 	if err != nil {
 		f.objs = f.objs[:0]
 		f.release()
@@ -759,6 +758,15 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 // lowNow reports whether new flush goroutines should run at the lowest
 // priority: the flush started so and still keeps up.
 func (f *flusherState) lowNow() bool { return f.low && f.b.keepingUp() }
+
+// holdWriters moves the batch's writers to held: the objects are their
+// buffers.
+func (f *flusherState) holdWriters() {
+	for _, pt := range f.writers {
+		f.held = append(f.held, pt)
+	}
+	clear(f.writers)
+}
 
 // release makes the writers of a batch's objects free for the next batch,
 // once its objects are stored or given up: an object's data is its
