@@ -699,25 +699,6 @@ func (l *Log) Close() error {
 	return err
 }
 
-// Read calls fn with each record's payload of the segment at path, in
-// order (see Reader). It returns the number of bytes skipped at the end.
-func Read(path string, fn func(payload []byte) error) (skipped int64, err error) {
-	r, err := OpenReader(path)
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	for {
-		payload, ok := r.Next()
-		if !ok {
-			return r.Skipped(), nil
-		}
-		if err := fn(payload); err != nil {
-			return 0, err
-		}
-	}
-}
-
 // Reader reads a segment's records in order. It streams the file through
 // one buffer, so a segment of any size costs memory only for its largest
 // record. The end mark ends the segment; without one (after a crash), a

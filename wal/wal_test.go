@@ -16,15 +16,19 @@ import (
 
 func readAll(t *testing.T, path string) ([][]byte, int64) {
 	t.Helper()
-	var recs [][]byte
-	skipped, err := Read(path, func(p []byte) error {
-		recs = append(recs, bytes.Clone(p))
-		return nil
-	})
+	r, err := OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return recs, skipped
+	defer r.Close()
+	var recs [][]byte
+	for {
+		p, ok := r.Next()
+		if !ok {
+			return recs, r.Skipped()
+		}
+		recs = append(recs, bytes.Clone(p))
+	}
 }
 
 func TestAppendSealRead(t *testing.T) {
