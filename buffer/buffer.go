@@ -464,8 +464,9 @@ func (b *Buffer) flusher() {
 		b.mu.Unlock()
 
 		// Keeping up, a flush yields the CPU to acknowledging requests;
-		// falling behind, it takes its share (see flush).
-		err := f.storeAt(b.ctx, s, b.keepingUp())
+		// falling behind, it takes its share: chunk by chunk (see flush).
+		f.low = b.keepingUp()
+		err := f.store(b.ctx, s)
 		var bad *badSegmentError
 		if errors.As(err, &bad) {
 			// Retrying cannot help: keep the file for inspection and go on.
@@ -583,7 +584,7 @@ type flusherState struct {
 	free    map[*pqenc.Schema][]*pqenc.Writer
 
 	procs int  // goroutines a flush keeps busy (Options.FlushProcs)
-	low   bool // the flush runs at the lowest OS priority
+	low   bool // the store began keeping up: its chunks run lowered while it still does (lowNow)
 
 	seq  uint64 // the segment whose objects are below
 	path string // its file, for errors
@@ -633,14 +634,6 @@ func (e *badSegmentError) Unwrap() error { return e.err }
 
 // putTimeout bounds one Put of a flush.
 const putTimeout = time.Minute
-
-// storeAt stores s; while the flush keeps up (low), reading and encoding
-// its chunks run at the lowest OS priority (see lowerPriority), decided
-// chunk by chunk (see flush).
-func (f *flusherState) storeAt(ctx context.Context, s sealed, low bool) error {
-	f.low = low
-	return f.store(ctx, s)
-}
 
 func (f *flusherState) store(ctx context.Context, s sealed) error {
 	start := time.Now()
