@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/otlp2parquet/otlp2parquet/internal/duckdbtest"
+	"github.com/otlp2parquet/otlp2parquet/internal/freeport"
 )
 
 // binary is the otlp2parquet command under test, built once by TestMain
@@ -264,12 +264,11 @@ func (s *server) stopClean() {
 
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	if err != nil {
-		t.Fatalf("find a free port: %v", err)
+		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // tool returns the pinned tool's path in <repo>/.tools/bin, or skips the

@@ -417,12 +417,16 @@ func startWrangler(t *testing.T, bin, bundle, state string) *wranglerDev {
 			_ = w.cmd.Wait()
 			close(w.done)
 		}()
-		t.Cleanup(w.stop(t))
-		if err := w.waitReady(60 * time.Second); err == nil {
+		err := w.waitReady(60 * time.Second)
+		if err == nil {
+			t.Cleanup(w.stop(t))
 			return w
-		} else if try >= 3 || !strings.Contains(w.out.String(), "in use") {
+		}
+		w.stop(t)()
+		if try >= 3 || !strings.Contains(w.out.String(), "in use") {
 			t.Fatalf("wrangler dev did not start: %v\nits output:\n%s", err, w.out)
 		}
+		t.Logf("wrangler dev: %v; trying another port", err)
 	}
 }
 
@@ -435,14 +439,23 @@ func (w *wranglerDev) waitReady(timeout time.Duration) error {
 			return fmt.Errorf("exited")
 		default:
 		}
-		// Any answer of the Worker's (404 for /health) means it runs.
+		// Any answer of the Worker's (404 for /health) means it runs, once
+		// wrangler says it serves on our port: a server of another test
+		// that took the port first would answer too.
+		if out := w.out.String(); strings.Contains(out, "Address already in use") {
+			return fmt.Errorf("%s is in use", w.URL)
+		}
 		resp, err := client.Get(w.URL + "/health")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 404 {
+			switch {
+			case resp.StatusCode != 404:
+				err = fmt.Errorf("GET /health: %s", resp.Status)
+			case !strings.Contains(w.out.String(), "Ready on "+w.URL):
+				err = fmt.Errorf("GET /health answered, but wrangler has not said %q", "Ready on "+w.URL)
+			default:
 				return nil
 			}
-			err = fmt.Errorf("GET /health: %s", resp.Status)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("no answer after %v: %w", timeout, err)

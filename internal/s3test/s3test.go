@@ -5,16 +5,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/freeport"
 )
 
 // InstallHint is the message given when versitygw is not installed.
@@ -99,11 +99,11 @@ func New(t testing.TB) *Server {
 	t.Cleanup(s.Stop)
 	// Another process may take the free port before versitygw binds it.
 	for try := 1; ; try++ {
-		port, err := freePort()
+		addr, err := freeport.Addr()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		s.addr = addr
 		s.Endpoint = "http://" + s.addr
 		err = s.start()
 		if err == nil {
@@ -208,15 +208,6 @@ func waitReady(endpoint string, exited <-chan struct{}) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("s3test: find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 type syncBuffer struct {
