@@ -40,7 +40,7 @@ type Config struct {
 	FlushProcs int
 
 	MaxBodyBytes     int64 // per request, counted after decompression
-	MaxInFlightBytes int64 // all requests being processed; past it the server sheds load
+	MaxInFlightBytes int64 // all requests being processed, HTTP and gRPC together; past it the server sheds load
 	AuthToken        string
 
 	ShutdownTimeout time.Duration

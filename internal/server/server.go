@@ -15,6 +15,7 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/buffer"
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/admission"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlpgrpc"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlphttp"
 	"github.com/otlp2parquet/otlp2parquet/storage"
@@ -68,6 +69,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		m.writeThrough()
 		p = exporter{next: ingest.New(bucket, ingest.Options{}), m: m, countObjs: true}
 	}
+	// One bound for the requests of both receivers: MaxInFlightBytes is
+	// what the server holds, whichever protocol they come by.
+	inflight := admission.NewLimiter(cfg.MaxInFlightBytes)
 	if cfg.HTTPAddr != "" {
 		if s.httpL, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			s.closeBuffer()
@@ -75,10 +79,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/", m.countHTTP(otlphttp.New(p, otlphttp.Options{
-			MaxBodyBytes:     cfg.MaxBodyBytes,
-			MaxInFlightBytes: cfg.MaxInFlightBytes,
-			AuthToken:        cfg.AuthToken,
-			Logger:           log,
+			MaxBodyBytes: cfg.MaxBodyBytes,
+			InFlight:     inflight,
+			AuthToken:    cfg.AuthToken,
+			Logger:       log,
 		})))
 		mux.Handle("GET /metrics", m.handler())
 		mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -108,11 +112,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR (--grpc-addr): %w", err)
 		}
 		s.grpc = otlpgrpc.NewServer(p, otlpgrpc.Options{
-			MaxRecvMsgSize:   int(cfg.MaxBodyBytes),
-			MaxInFlightBytes: cfg.MaxInFlightBytes,
-			AuthToken:        cfg.AuthToken,
-			Logger:           log,
-			ServerOptions:    []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.countGRPC)},
+			MaxRecvMsgSize: int(cfg.MaxBodyBytes),
+			InFlight:       inflight,
+			AuthToken:      cfg.AuthToken,
+			Logger:         log,
+			ServerOptions:  []grpc.ServerOption{grpc.ChainUnaryInterceptor(m.countGRPC)},
 		})
 	}
 	return s, nil

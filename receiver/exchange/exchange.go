@@ -9,7 +9,7 @@ import (
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/internal/fmtlite"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
-	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
+	"github.com/otlp2parquet/otlp2parquet/receiver/admission"
 )
 
 // LogsPath is the path OTLP/HTTP logs are posted to; traces and metrics

@@ -17,7 +17,7 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/otlp"
-	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
+	"github.com/otlp2parquet/otlp2parquet/receiver/admission"
 )
 
 // Defaults for Options.
@@ -41,6 +41,10 @@ type Options struct {
 	// DefaultMaxInFlightBytes, negative means no bound; a bound below
 	// MaxRecvMsgSize is raised to it.
 	MaxInFlightBytes int64
+	// InFlight, when set, is the bound to use instead of one of
+	// MaxInFlightBytes: a server shares one between its receivers, so
+	// that their calls together stay within it.
+	InFlight *admission.Limiter
 	// Logger receives failed calls; nil means slog.Default().
 	Logger *slog.Logger
 	// ServerOptions are added to the server's (TLS credentials, keepalive,
@@ -70,8 +74,11 @@ func NewServer(p ingest.Exporter, opts Options) *grpc.Server {
 	s := &server{
 		p:        p,
 		token:    admission.NewToken(opts.AuthToken),
-		inflight: admission.NewLimiter(opts.MaxInFlightBytes),
+		inflight: opts.InFlight,
 		log:      opts.Logger,
+	}
+	if s.inflight == nil {
+		s.inflight = admission.NewLimiter(opts.MaxInFlightBytes)
 	}
 	sopts := []grpc.ServerOption{
 		grpc.ForceServerCodecV2(rawCodec{}),

@@ -31,6 +31,7 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/admission"
 	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admittest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlpgrpc"
 	"github.com/otlp2parquet/otlp2parquet/storage"
@@ -316,5 +317,28 @@ func TestAdmitBeforeReading(t *testing.T) {
 	a.SetMax(math.MaxInt64)
 	if _, err := client.Export(context.Background(), req); status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("admitted, over the size limit: %v, want RESOURCE_EXHAUSTED", err)
+	}
+}
+
+// TestSharedInFlight: with Options.InFlight the bound is the one given,
+// which other receivers of the server draw from too.
+func TestSharedInFlight(t *testing.T) {
+	req := logsRequest(10, "checkout")
+	size := int64(proto.Size(req))
+	shared := admission.NewLimiter(2 * size)
+	client := collogspb.NewLogsServiceClient(serve(t, memstore.New(), otlpgrpc.Options{MaxInFlightBytes: -1, InFlight: shared}))
+	if !shared.TryAcquire(size + 1) { // what an HTTP request holds
+		t.Fatal("TryAcquire on an empty limiter failed")
+	}
+	_, err := client.Export(context.Background(), req)
+	if status.Code(err) != codes.Unavailable {
+		t.Errorf("call while the shared bound is taken: %v, want UNAVAILABLE", err)
+	}
+	shared.Release(size + 1)
+	if _, err := client.Export(context.Background(), req); err != nil {
+		t.Errorf("after the other receiver's request ended: %v", err)
+	}
+	if n := shared.InUse(); n != 0 {
+		t.Errorf("%d bytes still held after the calls ended", n)
 	}
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/admission"
 	"github.com/otlp2parquet/otlp2parquet/receiver/exchange"
-	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admission"
 )
 
 // Defaults for Options.
@@ -45,6 +45,10 @@ type Options struct {
 	// means no bound; a bound below MaxBodyBytes is raised to it, so that
 	// one request of the largest size can always get through.
 	MaxInFlightBytes int64
+	// InFlight, when set, is the bound to use instead of one of
+	// MaxInFlightBytes: a server shares one between its receivers, so
+	// that their requests together stay within it.
+	InFlight *admission.Limiter
 	// Logger receives failed requests; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -80,8 +84,11 @@ func New(p ingest.Exporter, opts Options) http.Handler {
 		p:        p,
 		ex:       exchange.New(exchange.Options{MaxBodyBytes: opts.MaxBodyBytes, AuthToken: opts.AuthToken}),
 		max:      opts.MaxBodyBytes,
-		inflight: admission.NewLimiter(opts.MaxInFlightBytes),
+		inflight: opts.InFlight,
 		log:      opts.Logger,
+	}
+	if h.inflight == nil {
+		h.inflight = admission.NewLimiter(opts.MaxInFlightBytes)
 	}
 	window := uint64(min(opts.MaxBodyBytes+1, MaxZstdWindow))
 	window = max(window, zstd.MinWindowSize)

@@ -31,6 +31,7 @@ import (
 
 	"github.com/otlp2parquet/otlp2parquet/ingest"
 	"github.com/otlp2parquet/otlp2parquet/internal/otlptest"
+	"github.com/otlp2parquet/otlp2parquet/receiver/admission"
 	"github.com/otlp2parquet/otlp2parquet/receiver/internal/admittest"
 	"github.com/otlp2parquet/otlp2parquet/receiver/otlphttp"
 	"github.com/otlp2parquet/otlp2parquet/storage"
@@ -638,5 +639,28 @@ func TestAdmitBeforeReading(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != 200 || len(a.Asked()) != 2 {
 		t.Errorf("chunked: status %d, Admit asked %v", rec.Code, a.Asked())
+	}
+}
+
+// TestSharedInFlight: with Options.InFlight the bound is the one given,
+// which other receivers of the server draw from too.
+func TestSharedInFlight(t *testing.T) {
+	body := encodeProto(t, logsRequest(10, "checkout"))
+	size := int64(len(body))
+	shared := admission.NewLimiter(2 * size)
+	h := otlphttp.New(ingest.New(memstore.New(), ingest.Options{}), otlphttp.Options{Logger: quiet, MaxInFlightBytes: -1, InFlight: shared})
+	hdr := map[string]string{"Content-Type": ctProto}
+	if !shared.TryAcquire(size + 1) { // what a gRPC call holds
+		t.Fatal("TryAcquire on an empty limiter failed")
+	}
+	if r := do(h, http.MethodPost, "/v1/logs", hdr, bytes.NewReader(body)); r.status != http.StatusServiceUnavailable {
+		t.Errorf("request while the shared bound is taken: status %d, want 503", r.status)
+	}
+	shared.Release(size + 1)
+	if r := do(h, http.MethodPost, "/v1/logs", hdr, bytes.NewReader(body)); r.status != 200 {
+		t.Errorf("after the other receiver's call ended: status %d %q, want 200", r.status, r.body)
+	}
+	if n := shared.InUse(); n != 0 {
+		t.Errorf("%d bytes still held after the requests ended", n)
 	}
 }
