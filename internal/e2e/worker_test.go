@@ -442,7 +442,7 @@ func (w *wranglerDev) waitReady(timeout time.Duration) error {
 		// Any answer of the Worker's (404 for /health) means it runs, once
 		// wrangler says it serves on our port: a server of another test
 		// that took the port first would answer too.
-		if out := w.out.String(); strings.Contains(out, "Address already in use") {
+		if strings.Contains(w.out.String(), "Address already in use") {
 			return fmt.Errorf("%s is in use", w.URL)
 		}
 		resp, err := client.Get(w.URL + "/health")
