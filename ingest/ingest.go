@@ -87,6 +87,14 @@ type Admitter interface {
 	Admit(s Signal, size int64) error
 }
 
+// RefusalCounter is implemented by an Exporter that counts the requests a
+// receiver refused on its own, before Export: over its bound on bytes in
+// memory, over the size limit, a body that cannot be read or decompressed.
+// Receivers call Refused with the error they answer with.
+type RefusalCounter interface {
+	Refused(s Signal, err error)
+}
+
 // Pipeline stores export requests. It is safe for concurrent use: each call
 // takes its own decoding and encoding state from a pool.
 type Pipeline struct {

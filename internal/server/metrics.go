@@ -53,7 +53,7 @@ func newMetrics() *metrics {
 		Name: "otlp2parquet_rejected_records_total", Help: "Items refused inside requests that were otherwise accepted (partial success), by signal and reason.",
 	}, []string{"signal", "reason"})
 	m.failedRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "otlp2parquet_failed_requests_total", Help: "Requests refused by the pipeline, by signal and reason: bad_data, too_large, overloaded, storage, canceled, deadline.",
+		Name: "otlp2parquet_failed_requests_total", Help: "Requests refused, by the receivers (size limit, bytes in memory, unreadable body) or the pipeline, by signal and reason: bad_data, too_large, overloaded, storage, canceled, deadline.",
 	}, []string{"signal", "reason"})
 	m.objects = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "otlp2parquet_objects_written_total", Help: "Parquet objects stored.",
@@ -156,6 +156,13 @@ func (e exporter) Admit(sig ingest.Signal, size int64) error {
 	}
 	return err
 }
+
+// Refused counts a request a receiver refused before Export.
+func (e exporter) Refused(sig ingest.Signal, err error) {
+	e.m.failedRequests.WithLabelValues(sig.String(), reason(err)).Inc()
+}
+
+var _ ingest.RefusalCounter = exporter{}
 
 // reason names an Export failure for metrics.
 func reason(err error) string {

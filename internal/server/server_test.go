@@ -15,7 +15,9 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/protobuf/proto"
@@ -208,4 +210,108 @@ func TestBatchingAndMetrics(t *testing.T) {
 	if segs, _ := filepath.Glob(filepath.Join(cfg.OutputDir, ".wal", "*.seg")); len(segs) > 1 {
 		t.Errorf("write-ahead log segments left: %q", segs)
 	}
+}
+
+// TestRefusalsCounted: requests the receivers refuse themselves (over the
+// size limit, over the bound on bytes in memory) count in
+// failed_requests_total as those Export refuses do.
+func TestRefusalsCounted(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxBodyBytes, cfg.MaxInFlightBytes = 1024, 1100
+	s := start(t, cfg)
+	url := "http://" + s.HTTPAddr() + "/v1/logs"
+	// post returns the answer's status, or 0 when there was none.
+	post := func(body io.Reader, size int64) int {
+		req, err := http.NewRequest(http.MethodPost, url, body)
+		if err != nil {
+			return 0
+		}
+		req.ContentLength = size
+		req.Header.Set("Content-Type", "application/x-protobuf")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	big := bytes.Repeat([]byte{0x0a}, 2048)
+	if code := post(bytes.NewReader(big), int64(len(big))); code != 413 { // Content-Length over the limit
+		t.Errorf("2 KiB body with its length: %d, want 413", code)
+	}
+	if code := post(io.MultiReader(bytes.NewReader(big)), -1); code != 413 { // found while reading
+		t.Errorf("2 KiB body, chunked: %d, want 413", code)
+	}
+	conn, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := collogspb.NewLogsServiceClient(conn)
+	var req collogspb.ExportLogsServiceRequest
+	if err := proto.Unmarshal(logsBody(t, strings.Repeat("x", 2048)), &req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Export(context.Background(), &req); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("2 KiB gRPC message: %v, want RESOURCE_EXHAUSTED", err)
+	}
+
+	// A body read in part holds its bytes: the next request, by either
+	// protocol, finds no room.
+	pr, pw := io.Pipe()
+	defer pw.CloseWithError(io.ErrUnexpectedEOF)
+	held := make(chan int, 1)
+	go func() { held <- post(pr, 1000) }()
+	if _, err := pw.Write(big[:900]); err != nil { // returns once the server has read them
+		t.Fatal(err)
+	}
+	small := logsBody(t, strings.Repeat("y", 300)) // 900 + 300 > 1100
+	// The server reads the 900 bytes soon after the client sent them.
+	code := 0
+	for deadline := time.Now().Add(10 * time.Second); code != 503 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		code = post(io.MultiReader(bytes.NewReader(small)), -1)
+	}
+	if code != 503 {
+		t.Fatalf("HTTP request while 900 bytes are held: %d, want 503", code)
+	}
+	if err := proto.Unmarshal(small, &req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Export(context.Background(), &req); status.Code(err) != codes.Unavailable {
+		t.Errorf("gRPC call while 900 bytes are held: %v, want UNAVAILABLE", err)
+	}
+	pw.CloseWithError(io.ErrUnexpectedEOF)
+	<-held
+
+	_, metrics := get(t, "http://"+s.HTTPAddr()+"/metrics")
+	for _, want := range []string{
+		`otlp2parquet_failed_requests_total{reason="too_large",signal="logs"} 3`,
+		`otlp2parquet_failed_requests_total{reason="overloaded",signal="logs"} 2`,
+	} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics lacks %q; it has:\n%s", want, grepLines(metrics, "otlp2parquet_failed_requests_total"))
+		}
+	}
+}
+
+// logsBody is an OTLP/protobuf logs request of one record with body text.
+func logsBody(t *testing.T, text string) []byte {
+	t.Helper()
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr(text)
+	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

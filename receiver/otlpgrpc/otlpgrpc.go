@@ -162,7 +162,7 @@ func isExport(method string) bool {
 // export reads the message with dec and stores it.
 func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, dec func(any) error) (*rawMessage, error) {
 	if s.inflight.Full() {
-		return nil, s.fail(ctx, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
+		return nil, s.refuse(ctx, sig, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
 	}
 	// An exporter that cannot take any request now (a batching server whose
 	// log is full) refuses before the message is read: its size is not
@@ -176,12 +176,15 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 		// gRPC's own status, such as RESOURCE_EXHAUSTED over the size limit.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: call failed",
 			slog.String("code", status.Code(err).String()), slog.Any("error", err))
+		if status.Code(err) == codes.ResourceExhausted {
+			s.count(sig, fmt.Errorf("%v: %w", err, ingest.ErrTooLarge))
+		}
 		return nil, err
 	}
 	defer m.free()
 	n := int64(m.data.Len())
 	if !s.inflight.TryAcquire(n) {
-		return nil, s.fail(ctx, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
+		return nil, s.refuse(ctx, sig, fmt.Errorf("%d bytes of requests in memory: %w", s.inflight.InUse(), ingest.ErrOverloaded))
 	}
 	defer s.inflight.Release(n)
 
@@ -213,6 +216,20 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 }
 
 // fail logs err and returns it as the gRPC status ingest.Classify gives it.
+// refuse is fail for a call refused here rather than by Export.
+func (s *server) refuse(ctx context.Context, sig ingest.Signal, err error) error {
+	s.count(sig, err)
+	return s.fail(ctx, err)
+}
+
+// count tells the exporter, when it counts them, of a call refused here
+// rather than by Export.
+func (s *server) count(sig ingest.Signal, err error) {
+	if c, ok := s.p.(ingest.RefusalCounter); ok {
+		c.Refused(sig, err)
+	}
+}
+
 func (s *server) fail(ctx context.Context, err error) error {
 	o := ingest.Classify(err)
 	s.log.LogAttrs(ctx, slog.Level(o.Level), "otlpgrpc: call failed",
