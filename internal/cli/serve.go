@@ -53,13 +53,13 @@ func settings(cfg *server.Config) []setting {
 		{"s3-endpoint", "OTLP2PARQUET_S3_ENDPOINT", "S3 endpoint URL for S3-compatible stores (MinIO, R2, versitygw)", (*stringValue)(&cfg.S3Endpoint)},
 		{"s3-force-path-style", "OTLP2PARQUET_S3_FORCE_PATH_STYLE", "address buckets as endpoint/bucket instead of bucket.endpoint", (*boolValue)(&cfg.S3ForcePathStyle)},
 		{"batch", "OTLP2PARQUET_BATCH", "batch requests behind a write-ahead log into larger files (false: one file per request, written before the answer)", (*boolValue)(&cfg.Batch)},
-		{"batch-max-rows", "OTLP2PARQUET_BATCH_MAX_ROWS", "store a batch once it holds this many records", (*int64Value)(&cfg.BatchMaxRows)},
-		{"batch-max-bytes", "OTLP2PARQUET_BATCH_MAX_BYTES", "store a batch once its requests (decompressed) reach this size", (*int64Value)(&cfg.BatchMaxBytes)},
+		{"batch-max-rows", "OTLP2PARQUET_BATCH_MAX_ROWS", "store a batch once it holds this many records", (*countValue)(&cfg.BatchMaxRows)},
+		{"batch-max-bytes", "OTLP2PARQUET_BATCH_MAX_BYTES", "store a batch once its requests (decompressed) reach this size", (*bytesValue)(&cfg.BatchMaxBytes)},
 		{"batch-max-age", "OTLP2PARQUET_BATCH_MAX_AGE", "store a batch once its first request is this old", (*durationValue)(&cfg.BatchMaxAge)},
 		{"wal-dir", "OTLP2PARQUET_WAL_DIR", "write-ahead log directory (default: OUTPUT_DIR/.wal)", (*stringValue)(&cfg.WALDir)},
-		{"wal-max-bytes", "OTLP2PARQUET_WAL_MAX_BYTES", "write-ahead log bytes not yet stored before the server answers 503", (*int64Value)(&cfg.WALMaxBytes)},
-		{"max-body-bytes", "OTLP2PARQUET_MAX_BODY_BYTES", "largest request body, counted after decompression", (*int64Value)(&cfg.MaxBodyBytes)},
-		{"max-inflight-bytes", "OTLP2PARQUET_MAX_INFLIGHT_BYTES", "request bytes processed at once before the server answers 503 (load shedding)", (*int64Value)(&cfg.MaxInFlightBytes)},
+		{"wal-max-bytes", "OTLP2PARQUET_WAL_MAX_BYTES", "write-ahead log bytes not yet stored before the server answers 503", (*bytesValue)(&cfg.WALMaxBytes)},
+		{"max-body-bytes", "OTLP2PARQUET_MAX_BODY_BYTES", "largest request body, counted after decompression", (*bytesValue)(&cfg.MaxBodyBytes)},
+		{"max-inflight-bytes", "OTLP2PARQUET_MAX_INFLIGHT_BYTES", "request bytes processed at once before the server answers 503 (load shedding)", (*bytesValue)(&cfg.MaxInFlightBytes)},
 		{"auth-token", "OTLP2PARQUET_AUTH_TOKEN", "when set, requests need \"Authorization: Bearer TOKEN\"", (*stringValue)(&cfg.AuthToken)},
 		{"shutdown-timeout", "OTLP2PARQUET_SHUTDOWN_TIMEOUT", "how long to let requests in flight finish on SIGTERM/SIGINT", (*durationValue)(&cfg.ShutdownTimeout)},
 		{"log-level", "OTLP2PARQUET_LOG_LEVEL", "debug, info, warn or error", (*stringValue)(&cfg.LogLevel)},
@@ -206,17 +206,31 @@ func (v *boolValue) Set(s string) error {
 func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
 func (v *boolValue) IsBoolFlag() bool { return true }
 
-type int64Value int64
+// countValue is a number of items: a whole number, without units.
+type countValue int64
 
-func (v *int64Value) Set(s string) error {
+func (v *countValue) Set(s string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a count (a whole number like 1000000)", s)
+	}
+	*v = countValue(n)
+	return nil
+}
+func (v *countValue) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+// bytesValue is a byte count: a number, optionally with KiB, MiB or GiB.
+type bytesValue int64
+
+func (v *bytesValue) Set(s string) error {
 	n, err := parseBytes(s)
 	if err != nil {
 		return err
 	}
-	*v = int64Value(n)
+	*v = bytesValue(n)
 	return nil
 }
-func (v *int64Value) String() string {
+func (v *bytesValue) String() string {
 	n := int64(*v)
 	for _, u := range []struct {
 		suffix string

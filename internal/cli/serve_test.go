@@ -64,6 +64,9 @@ func TestParseServeBadSettingsNameTheVariable(t *testing.T) {
 		{map[string]string{"OTLP2PARQUET_MAX_BODY_BYTES": "lots"}, nil, "OTLP2PARQUET_MAX_BODY_BYTES"},
 		{map[string]string{"OTLP2PARQUET_MAX_BODY_BYTES": "0"}, nil, "OTLP2PARQUET_MAX_BODY_BYTES"},
 		{map[string]string{"OTLP2PARQUET_HTTP_ADDR": "localhost"}, nil, "OTLP2PARQUET_HTTP_ADDR"},
+		{map[string]string{"OTLP2PARQUET_BATCH_MAX_ROWS": "2KiB"}, nil, `"2KiB" is not a count`}, // rows, not bytes
+		{map[string]string{"OTLP2PARQUET_BATCH_MAX_ROWS": "-1"}, nil, "OTLP2PARQUET_BATCH_MAX_ROWS"},
+		{nil, []string{"--batch-max-rows=1e6"}, `"1e6" is not a count`},
 		{map[string]string{"OTLP2PARQUET_STORAGE": "s3"}, nil, "OTLP2PARQUET_S3_BUCKET"},
 		{map[string]string{"OTLP2PARQUET_SHUTDOWN_TIMEOUT": "soon"}, nil, "OTLP2PARQUET_SHUTDOWN_TIMEOUT"},
 		{map[string]string{"OTLP2PARQUET_LOG_LEVEL": "loud"}, nil, "OTLP2PARQUET_LOG_LEVEL"},
