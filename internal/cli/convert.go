@@ -209,8 +209,14 @@ func format(name string, data []byte, fixed *ingest.Format) ingest.Format {
 		return ingest.JSONLines
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	isJSON := strings.EqualFold(filepath.Ext(name), ".json")
+	if len(trimmed) == 0 && isJSON {
+		// A Collector's file exporter writes JSON Lines to .json files;
+		// before its first line, the file is empty.
+		return ingest.JSONLines
+	}
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		if strings.EqualFold(filepath.Ext(name), ".json") {
+		if isJSON {
 			return ingest.JSON
 		}
 		return ingest.Protobuf

@@ -363,6 +363,15 @@ func TestConvertJSONErrorsAndMixedLines(t *testing.T) {
 	if code, stdout, stderr := run(t, "convert", "--signal", "metrics", "--out", out, pretty); code != 0 || !strings.Contains(stdout, "empty.json: metrics json, 0 data points") {
 		t.Errorf("pretty-printed, nothing of --signal: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
+	for _, e := range []struct {
+		name string
+		data []byte
+	}{{"none.json", nil}, {"blank.json", []byte("\n \n")}} {
+		empty := writeFile(t, filepath.Join(in, e.name), e.data)
+		if code, stdout, stderr := run(t, "convert", "--out", out, empty); code != 0 || !strings.Contains(stdout, e.name+": logs jsonl, 0 log records") {
+			t.Errorf("%s (a file exporter's output before its first line): exit %d\nstdout %s\nstderr %s", e.name, code, stdout, stderr)
+		}
+	}
 	spans, err := otlptest.PdataTracesJSON(otlptest.RealisticTracesRequest(6, 1))
 	if err != nil {
 		t.Fatal(err)
