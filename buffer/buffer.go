@@ -212,21 +212,43 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 	b.slots = ingest.NewSlots(opts.MaxDecoding, opts.MaxWait, "decoded")
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, s := range old {
+		if emptySegment(s) {
+			// The open segment of a process that stopped cleanly: nothing
+			// to replay (nor to count as replayed).
+			if err := l.Remove(s); err != nil {
+				b.lg.Warn("buffer: cannot remove an empty write-ahead log segment", "segment", s.Name(), "err", err)
+			}
+			continue
+		}
 		b.queue = append(b.queue, sealed{seg: s, records: -1, bytes: s.Bytes})
 		b.logBytes.Add(s.Bytes)
 	}
-	b.replayed.Store(int64(len(old)))
+	b.replayed.Store(int64(len(b.queue)))
 	cur, size := l.Current()
 	b.curSeq = cur.Seq
 	b.logBytes.Add(size + wal.EndMarkBytes) // as for every segment: its end mark once sealed
-	if len(old) > 0 {
-		b.lg.Info("buffer: storing batches left in the write-ahead log", "batches", len(old), "bytes", b.logBytes.Load())
+	if len(b.queue) > 0 {
+		b.lg.Info("buffer: storing batches left in the write-ahead log", "batches", len(b.queue), "bytes", b.logBytes.Load())
 	}
 	b.wg.Add(2)
 	go b.sealer()
 	go b.flusher()
 	b.signal(b.work)
 	return b, nil
+}
+
+// emptySegment reports whether s, found in the log at start, holds no
+// record and ended with its end mark: what a process that stopped cleanly
+// leaves of its open segment. A segment cut short (a crash) is not empty
+// even when no record of it can be read: storing it reports what it lost.
+func emptySegment(s wal.Segment) bool {
+	r, err := wal.OpenReader(s.Path)
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	_, ok := r.Next()
+	return !ok && r.Skipped() == 0
 }
 
 func (b *Buffer) signal(c chan struct{}) {

@@ -611,3 +611,27 @@ func TestPartitionFirstSeenLate(t *testing.T) {
 		}
 	}
 }
+
+// A process that stopped cleanly leaves its open segment, empty and ended:
+// the next start has nothing to replay and says so.
+func TestCleanRestartReplaysNothing(t *testing.T) {
+	dir := t.TempDir()
+	bucket := memstore.New()
+	buf := open(t, dir, bucket, Options{MaxAge: time.Hour})
+	export(t, buf, request(t, "a", 0, 5, false))
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // and again after a restart that received nothing
+		again := open(t, dir, bucket, Options{MaxAge: time.Hour})
+		if st := again.Stats(); st.Replayed != 0 || st.LogBytes > 1024 {
+			t.Errorf("after a clean stop: replayed %d segments, log %d bytes; want 0 and only the new segment's header", st.Replayed, st.LogBytes)
+		}
+		if err := again.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if keys, _ := bucket.List(context.Background(), ""); len(keys) != 1 {
+		t.Errorf("%d objects, want the one batch's", len(keys))
+	}
+}
