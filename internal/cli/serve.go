@@ -105,10 +105,21 @@ func parseServe(args []string, lookupEnv func(string) (string, bool), stdout, st
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if !isSet(fs, lookupEnv, "max-inflight-bytes", "OTLP2PARQUET_MAX_INFLIGHT_BYTES") {
+		// Unset, the bound takes at least one body of the largest size.
+		cfg.MaxInFlightBytes = max(cfg.MaxInFlightBytes, cfg.MaxBodyBytes)
+	}
 	if onLambda && cfg.Storage != "s3" {
 		return cfg, fmt.Errorf("OTLP2PARQUET_STORAGE (--storage): %q on AWS Lambda, whose only writable directory (/tmp) goes away with the instance: use s3 and set OTLP2PARQUET_S3_BUCKET", cfg.Storage)
 	}
 	return cfg, cfg.Validate()
+}
+
+// isSet reports whether a setting was given, by its flag or its variable.
+func isSet(fs *flag.FlagSet, lookupEnv func(string) (string, bool), flagName, env string) bool {
+	_, set := lookupEnv(env)
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == flagName })
+	return set
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {

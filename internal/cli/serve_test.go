@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otlp2parquet/otlp2parquet/internal/server"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -77,6 +79,28 @@ func TestParseServeBadSettingsNameTheVariable(t *testing.T) {
 		_, err := parseServe(c.args, env(c.env), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("env %v args %q: error %v, want one naming %s", c.env, c.args, err, c.want)
+		}
+	}
+}
+
+// The in-flight bound, when not set, takes at least one body of the
+// largest size; set, it must.
+func TestParseServeInFlightFollowsBodyLimit(t *testing.T) {
+	cfg, err := parseServe(nil, env(map[string]string{"OTLP2PARQUET_MAX_BODY_BYTES": "256MiB"}), io.Discard, io.Discard)
+	if err != nil || cfg.MaxInFlightBytes != 256<<20 {
+		t.Errorf("MAX_BODY_BYTES=256MiB alone: in-flight %d, %v; want 256 MiB", cfg.MaxInFlightBytes, err)
+	}
+	cfg, err = parseServe([]string{"--max-body-bytes=1MiB"}, env(nil), io.Discard, io.Discard)
+	if err != nil || cfg.MaxInFlightBytes != server.DefaultMaxInFlightBytes {
+		t.Errorf("a small body limit: in-flight %d, %v; want the default", cfg.MaxInFlightBytes, err)
+	}
+	for _, args := range [][]string{{"--max-inflight-bytes=64MiB"}, nil} {
+		e := map[string]string{"OTLP2PARQUET_MAX_BODY_BYTES": "256MiB"}
+		if args == nil {
+			e["OTLP2PARQUET_MAX_INFLIGHT_BYTES"] = "64MiB"
+		}
+		if _, err := parseServe(args, env(e), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "MAX_INFLIGHT_BYTES") {
+			t.Errorf("in-flight set below the body limit (args %q): %v, want an error naming it", args, err)
 		}
 	}
 }

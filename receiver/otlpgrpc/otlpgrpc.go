@@ -176,9 +176,7 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 		// gRPC's own status, such as RESOURCE_EXHAUSTED over the size limit.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: call failed",
 			slog.String("code", status.Code(err).String()), slog.Any("error", err))
-		if status.Code(err) == codes.ResourceExhausted {
-			s.count(sig, fmt.Errorf("%v: %w", err, ingest.ErrTooLarge))
-		}
+		s.count(sig, decodeFailure(err))
 		return nil, err
 	}
 	defer m.free()
@@ -215,7 +213,20 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 	return &rawMessage{out: otlp.AppendResponseProto(nil, int64(res.Rejected), res.Message)}, nil
 }
 
-// fail logs err and returns it as the gRPC status ingest.Classify gives it.
+// decodeFailure says, for the metrics, what gRPC's failure to read a
+// message means.
+func decodeFailure(err error) error {
+	switch status.Code(err) {
+	case codes.ResourceExhausted: // over MaxRecvMsgSize
+		return fmt.Errorf("%v: %w", err, ingest.ErrTooLarge)
+	case codes.Canceled:
+		return fmt.Errorf("%v: %w", err, context.Canceled)
+	case codes.DeadlineExceeded:
+		return fmt.Errorf("%v: %w", err, context.DeadlineExceeded)
+	}
+	return &ingest.BadDataError{Err: err} // INTERNAL: a message that cannot be decompressed
+}
+
 // refuse is fail for a call refused here rather than by Export.
 func (s *server) refuse(ctx context.Context, sig ingest.Signal, err error) error {
 	s.count(sig, err)
@@ -230,6 +241,7 @@ func (s *server) count(sig ingest.Signal, err error) {
 	}
 }
 
+// fail logs err and returns it as the gRPC status ingest.Classify gives it.
 func (s *server) fail(ctx context.Context, err error) error {
 	o := ingest.Classify(err)
 	s.log.LogAttrs(ctx, slog.Level(o.Level), "otlpgrpc: call failed",
