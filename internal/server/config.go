@@ -54,6 +54,7 @@ type Config struct {
 // makes answers wait and memory grow. At 60 requests/s of 5 MB bodies, past
 // saturation, 128 MiB against 512 MiB stored as much and answered sooner,
 // with a peak RSS of 0.67-0.81 GB against 0.99-1.34 GB (BENCHMARKS.md).
+// Left unset, serve raises it to MaxBodyBytes when that is larger.
 const DefaultMaxInFlightBytes = 128 << 20
 
 // Defaults returns the configuration used when nothing is set.
