@@ -577,7 +577,10 @@ func (l *Log) Remove(s Segment) error {
 		return fmt.Errorf("wal: %w", err)
 	}
 	drop := s.Path
-	if info.Size() <= maxSpareBytes {
+	// A segment that never grew past its header and end mark has no blocks
+	// to lend; kept as the spare, its old end mark would follow the next
+	// segment's header and read, after a crash, as a torn record.
+	if info.Size() > int64(headerSize+EndMarkBytes) && info.Size() <= maxSpareBytes {
 		l.spareMu.Lock()
 		spare := filepath.Join(l.dir, fmt.Sprintf("%020d%s", s.Seq, spareSuffix))
 		switch old := l.spare; {

@@ -501,3 +501,35 @@ func TestReadVersion1(t *testing.T) {
 		t.Errorf("skipped %d bytes, want the zero tail's %d", skipped, len(seg)-whole)
 	}
 }
+
+// An empty segment (header and end mark) is not kept as the spare: the next
+// segment written over it would carry its end mark after the header, which
+// reads as a torn record if that segment gets none before a crash.
+func TestEmptySegmentIsNoSpare(t *testing.T) {
+	dir := t.TempDir()
+	l, _, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := l.Seal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Remove(empty); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*"+spareSuffix)); len(m) != 0 {
+		t.Errorf("the empty segment kept as a spare: %v", m)
+	}
+	// The segment after the next one takes the spare, if any. Read as after
+	// a crash, before its first record and its end mark, it is empty and
+	// whole.
+	if _, err := l.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := l.Current()
+	if recs, skipped := readAll(t, cur.Path); len(recs) != 0 || skipped != 0 {
+		t.Errorf("the open segment after a crash: %d records, %d bytes skipped; want none", len(recs), skipped)
+	}
+	l.Close()
+}
