@@ -238,9 +238,11 @@ func Open(dir string, bucket storage.Bucket, opts Options) (*Buffer, error) {
 }
 
 // emptySegment reports whether s, found in the log at start, holds no
-// record and ended with its end mark: what a process that stopped cleanly
-// leaves of its open segment. A segment cut short (a crash) is not empty
-// even when no record of it can be read: storing it reports what it lost.
+// record and nothing else after its header but, maybe, its end mark: what a
+// process that stopped cleanly leaves of its open segment (or one that
+// crashed right after opening it). A segment with bytes no record can be
+// read from (cut short by a crash) is not empty: storing it reports what
+// it lost.
 func emptySegment(s wal.Segment) bool {
 	r, err := wal.OpenReader(s.Path)
 	if err != nil {

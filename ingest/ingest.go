@@ -95,6 +95,13 @@ type RefusalCounter interface {
 	Refused(s Signal, err error)
 }
 
+// Refused tells e of a request a receiver refused, when e counts them.
+func Refused(e Exporter, s Signal, err error) {
+	if c, ok := e.(RefusalCounter); ok {
+		c.Refused(s, err)
+	}
+}
+
 // Pipeline stores export requests. It is safe for concurrent use: each call
 // takes its own decoding and encoding state from a pool.
 type Pipeline struct {

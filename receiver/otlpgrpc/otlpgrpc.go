@@ -176,7 +176,7 @@ func (s *server) export(ctx context.Context, sig ingest.Signal, m *rawMessage, d
 		// gRPC's own status, such as RESOURCE_EXHAUSTED over the size limit.
 		s.log.LogAttrs(ctx, slog.LevelWarn, "otlpgrpc: call failed",
 			slog.String("code", status.Code(err).String()), slog.Any("error", err))
-		s.count(sig, decodeFailure(err))
+		ingest.Refused(s.p, sig, decodeFailure(err))
 		return nil, err
 	}
 	defer m.free()
@@ -229,16 +229,8 @@ func decodeFailure(err error) error {
 
 // refuse is fail for a call refused here rather than by Export.
 func (s *server) refuse(ctx context.Context, sig ingest.Signal, err error) error {
-	s.count(sig, err)
+	ingest.Refused(s.p, sig, err)
 	return s.fail(ctx, err)
-}
-
-// count tells the exporter, when it counts them, of a call refused here
-// rather than by Export.
-func (s *server) count(sig ingest.Signal, err error) {
-	if c, ok := s.p.(ingest.RefusalCounter); ok {
-		c.Refused(sig, err)
-	}
 }
 
 // fail logs err and returns it as the gRPC status ingest.Classify gives it.

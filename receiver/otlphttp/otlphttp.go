@@ -119,7 +119,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if rep != nil {
 		if errors.Is(rep.Err, ingest.ErrTooLarge) { // Content-Length over the limit
-			h.refused(adm.Signal, rep.Err)
+			ingest.Refused(h.p, adm.Signal, rep.Err)
 		}
 		h.reply(w, r, rep)
 		return
@@ -143,7 +143,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.bufs.Put(bp)
 	}()
 	if err != nil {
-		h.refused(adm.Signal, err)
+		ingest.Refused(h.p, adm.Signal, err)
 		h.reply(w, r, exchange.Failure(adm.Format, err))
 		return
 	}
@@ -209,14 +209,6 @@ func (h *handler) readBody(r *http.Request, enc exchange.Encoding, buf []byte) (
 	}
 	body, err = br.Read(r.Context(), buf, raw, src, enc)
 	return body, held, err
-}
-
-// refused tells the exporter, when it counts them, of a request refused
-// here rather than by Export.
-func (h *handler) refused(sig ingest.Signal, err error) {
-	if c, ok := h.p.(ingest.RefusalCounter); ok {
-		c.Refused(sig, err)
-	}
 }
 
 // reply writes rep and logs it unless the data was stored in full.
