@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/otlp2parquet/otlp2parquet/internal/gcfloor"
 	"github.com/otlp2parquet/otlp2parquet/internal/platform"
 	"github.com/otlp2parquet/otlp2parquet/internal/server"
 	"github.com/otlp2parquet/otlp2parquet/internal/version"
@@ -144,6 +145,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if cfg.Batch {
 		cfg.FlushProcs = extraProc(os.LookupEnv)
 	}
+	_, gogc := os.LookupEnv("GOGC")
+	gcfloor.Start(gcHeadroom, gogc)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	srv, err := server.New(ctx, cfg, log)
@@ -158,6 +161,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log.Info("stopped")
 	return 0
 }
+
+// gcHeadroom is the heap growth the server allows between collections
+// while its live heap is smaller (see gcfloor). At 1000 requests/s of 100
+// records, in four 20 s runs from a fresh start each: p99 7.4-12.2 ms and
+// peak RSS 128-137 MiB, against 11.3-19.5 ms and 104-115 MiB with GOGC=100
+// alone (a start and a first flush, which grows the heap from 5 to 80 MB,
+// took 8 collections; with the floor, 3).
+const gcHeadroom = 64 << 20
 
 // extraProc gives the Go scheduler one P more than it found (the CPUs the
 // process may use) and returns how many goroutines a flush should keep
