@@ -804,10 +804,50 @@ func (f *flusherState) release() {
 type chunk struct {
 	batches [len(ingest.Signals)]ingest.Batch // the requests, by signal
 	used    [len(ingest.Signals)]bool         // batches that hold requests
-	arena   []byte                            // their bodies
+	arena   arena                             // their bodies
 	parts   []ingest.Part
 	writers []*part // parts[i] goes to writers[i]
 	job     *job    // the chunk's running work; nil when none runs
+}
+
+// arena holds a chunk's request bodies in blocks that are reused from
+// chunk to chunk. A body is never moved once kept (the decoded requests
+// refer to it), so an arena that grew by copying would hold every smaller
+// copy until the chunk is encoded, and a flush's first chunks would touch
+// several times the memory they need.
+type arena struct {
+	blocks [][]byte
+	cur    int // the block bodies go to now
+	size   int // bytes kept since the last reset
+}
+
+// arenaSlack is room beyond chunkBytes in a block (256 KiB by default),
+// for the body that reaches chunkBytes: a chunk of requests smaller than
+// that fits in one block.
+func arenaSlack() int { return chunkBytes / 8 }
+
+// keep copies p into the arena and returns the copy.
+func (a *arena) keep(p []byte) []byte {
+	for ; a.cur < len(a.blocks); a.cur++ {
+		if b := a.blocks[a.cur]; cap(b)-len(b) >= len(p) {
+			at, end := len(b), len(b)+len(p)
+			a.blocks[a.cur] = append(b, p...)
+			a.size += len(p)
+			return a.blocks[a.cur][at:end:end]
+		}
+	}
+	b := append(make([]byte, 0, max(chunkBytes+arenaSlack(), len(p))), p...)
+	a.blocks = append(a.blocks, b)
+	a.size += len(p)
+	return b[:len(p):len(p)]
+}
+
+// reset empties the arena, keeping its blocks.
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur, a.size = 0, 0
 }
 
 // job is a chunk's work running on goroutines of its own.
@@ -833,7 +873,7 @@ func (c *chunk) reset() {
 		c.batches[i].Reset()
 		c.used[i] = false
 	}
-	c.arena = c.arena[:0]
+	c.arena.reset()
 	clear(c.parts)
 	c.parts = c.parts[:0]
 	clear(c.writers)
@@ -897,7 +937,7 @@ func (f *flusherState) read(c *chunk, rd *wal.Reader) (more bool, err error) {
 	if testHookRead != nil {
 		testHookRead()
 	}
-	for len(c.arena) < chunkBytes {
+	for c.arena.size < chunkBytes {
 		payload, ok := rd.Next()
 		if !ok {
 			return false, nil
@@ -907,10 +947,8 @@ func (f *flusherState) read(c *chunk, rd *wal.Reader) (more bool, err error) {
 			return false, fmt.Errorf("buffer: %s: %w", f.path, err)
 		}
 		// The decoder refers to the body it decodes: keep the chunk's
-		// bodies in one arena until the chunk is encoded.
-		at := len(c.arena)
-		c.arena = append(c.arena, body...)
-		if err := c.batches[sig].Decode(sig, c.arena[at:], format, received); err != nil {
+		// bodies in its arena until the chunk is encoded.
+		if err := c.batches[sig].Decode(sig, c.arena.keep(body), format, received); err != nil {
 			// It was validated before it was logged.
 			return false, fmt.Errorf("buffer: %s: a logged request no longer decodes: %w", f.path, err)
 		}

@@ -635,3 +635,45 @@ func TestCleanRestartReplaysNothing(t *testing.T) {
 		t.Errorf("%d objects, want the one batch's", len(keys))
 	}
 }
+
+// TestArena checks that kept bodies never move or change while the arena
+// fills, that blocks are reused after a reset, and that a body larger than
+// a block gets one of its own.
+func TestArena(t *testing.T) {
+	defer func(n int) { chunkBytes = n }(chunkBytes)
+	chunkBytes = 1000
+	var a arena
+	var kept [][]byte
+	var want []string
+	for i := range 40 {
+		body := bytes.Repeat([]byte{byte('a' + i%26)}, 50+i*3)
+		kept = append(kept, a.keep(body))
+		want = append(want, string(body))
+	}
+	big := bytes.Repeat([]byte("z"), 5000)
+	kept = append(kept, a.keep(big))
+	want = append(want, string(big))
+	for i := range kept {
+		if string(kept[i]) != want[i] {
+			t.Fatalf("body %d changed: %.20q..., want %.20q...", i, kept[i], want[i])
+		}
+		if cap(kept[i]) != len(kept[i]) {
+			t.Fatalf("body %d: cap %d, len %d: appending to it would overwrite the next", i, cap(kept[i]), len(kept[i]))
+		}
+	}
+	if a.size != len(strings.Join(want, "")) {
+		t.Errorf("size %d, want %d", a.size, len(strings.Join(want, "")))
+	}
+	blocks := len(a.blocks)
+	if blocks < 3 {
+		t.Fatalf("%d blocks for %d bytes in blocks of %d", blocks, a.size, chunkBytes+arenaSlack())
+	}
+	first := &a.blocks[0][:1][0]
+	a.reset()
+	if a.size != 0 {
+		t.Errorf("size %d after reset", a.size)
+	}
+	if p := a.keep([]byte("again")); &p[0] != first || len(a.blocks) != blocks {
+		t.Errorf("after a reset the first block is not reused (%d blocks, %d before)", len(a.blocks), blocks)
+	}
+}
