@@ -57,7 +57,7 @@ COLLECTOR="$ROOT/.tools/bin/otelcol-bench"
 VEGETA_VERSION="$(sed -n 's/^VEGETA_VERSION="\([^"]*\)".*/\1/p' scripts/install-tools.sh)"
 TELEMETRYGEN_VERSION="$(sed -n 's/^TELEMETRYGEN_VERSION="\([^"]*\)".*/\1/p' scripts/install-tools.sh)"
 TARGETS=(otlp2parquet collector)
-WORK=""
+WORK="" RESULTS=""
 SERVER_PID=""
 SERVER_LOG=""
 HTTP_PORT="" GRPC_PORT="" METRICS_URL=""
@@ -156,6 +156,7 @@ cleanup() {
 		fi
 		rm -rf "$WORK"
 	fi
+	[[ -z "$RESULTS" || "$RESULTS" == "$WORK" ]] || rm -rf "$RESULTS"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -173,6 +174,12 @@ grep -q "go.opentelemetry.io/collector/otelcol $COLLECTOR_VERSION" bench/collect
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/otlp2parquet-compare.XXXXXX")"
 DATA="$WORK/data"
+# vegeta's results go to memory where there is a tmpfs: written to the disk
+# the servers sync, the generator's own writeback would add to their latency.
+RESULTS="$WORK"
+if [[ -d /dev/shm && -w /dev/shm ]]; then
+	RESULTS="$(mktemp -d /dev/shm/otlp2parquet-compare.XXXXXX)"
+fi
 mkfifo "$WORK/pause"
 exec {PAUSE_FD}<>"$WORK/pause"
 
@@ -373,7 +380,7 @@ finish() {
 attack() {
 	local run="$1" target="$2" body="$3" records="$4" rate="$5" dur="$6"
 	shift 6
-	local k="$run/$target" bin="$WORK/$run-$target.bin" json="$WORK/$run-$target.json" w0 w1 wall
+	local k="$run/$target" bin="$RESULTS/$run-$target.bin" json="$WORK/$run-$target.json" w0 w1 wall
 	start_server "$target"
 	log "$k: $target pid $SERVER_PID on 127.0.0.1:$HTTP_PORT (gRPC $GRPC_PORT)"
 	load_begin
