@@ -174,7 +174,7 @@ const gcHeadroom = 64 << 20
 // process may use) and returns how many goroutines a flush should keep
 // busy: one per CPU, so that one decodes the logged requests while the
 // others encode (see buffer). A batching server flushes, while it keeps
-// up, on threads of the lowest OS priority; the P such a thread holds is a
+// up, on a thread of the lowest OS priority; the P such a thread holds is a
 // P requests cannot run on, and while a flush holds one of two,
 // acknowledgements queue for the other (p99 at 1000 requests/s of 100
 // records 10.9-14.9 ms on two CPUs; 6.8-7.1 ms with the extra P). With
