@@ -149,14 +149,14 @@ stop_server() {
 cleanup() {
 	local rc=$?
 	stop_server
+	[[ -z "$RESULTS" || "$RESULTS" == "$WORK" ]] || rm -rf "$RESULTS" || true
 	if [[ -n "$WORK" && -d "$WORK" ]]; then
 		if ((rc != 0)) && [[ -n "$SERVER_LOG" && -s "$SERVER_LOG" ]]; then
 			log "last lines of the server's log ($SERVER_LOG):"
 			tail -n 20 "$SERVER_LOG" >&2 || true
 		fi
-		rm -rf "$WORK"
+		rm -rf "$WORK" || true
 	fi
-	[[ -z "$RESULTS" || "$RESULTS" == "$WORK" ]] || rm -rf "$RESULTS"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -178,7 +178,7 @@ DATA="$WORK/data"
 # the servers sync, the generator's own writeback would add to their latency.
 RESULTS="$WORK"
 if [[ -d /dev/shm && -w /dev/shm ]]; then
-	RESULTS="$(mktemp -d /dev/shm/otlp2parquet-compare.XXXXXX)"
+	RESULTS="$(mktemp -d /dev/shm/otlp2parquet-compare.XXXXXX)" || RESULTS="$WORK"
 fi
 mkfifo "$WORK/pause"
 exec {PAUSE_FD}<>"$WORK/pause"
@@ -393,6 +393,7 @@ attack() {
 	wall=$(calc "($w1 - $w0) / 1e9" 3)
 	load_end "$wall"
 	"$VEGETA" report -type=json "$bin" >"$json"
+	rm -f "$bin" # held in memory when on a tmpfs
 	local req rate_s tput succ p50 p90 p99 max codes
 	IFS=$'\t' read -r req rate_s tput succ p50 p90 p99 max codes < <(
 		jq -r '[.requests, .rate, .throughput, .success,

@@ -73,8 +73,9 @@ type Options struct {
 	// group commit; past it requests are refused with
 	// ingest.ErrOverloaded. 0 means DefaultMaxWaitingBytes.
 	MaxWaitingBytes int64
-	// FlushProcs is how many goroutines a flush keeps busy; 0 means all
-	// of GOMAXPROCS but one (see flushProcs).
+	// FlushProcs is how many goroutines a flush keeps busy (one fewer
+	// while it runs lowered, see flusherState.threads); 0 means all of
+	// GOMAXPROCS but one (see flushProcs).
 	FlushProcs int
 	// Now is the receive time source; nil means time.Now.
 	Now    func() time.Time
@@ -646,7 +647,7 @@ func newFlusher(b *Buffer) *flusherState {
 
 // chunkBytes is how much request data is decoded at once while encoding a
 // batch: the flush's memory is about this much (twice when one chunk is
-// decoded while the one before is encoded) beyond the Parquet output (which
+// decoded while the one before is encoded on other goroutines) beyond the Parquet output (which
 // is built in memory: tens of MB for a million records).
 var chunkBytes = 2 << 20 // a variable for tests
 
@@ -714,16 +715,16 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 		return err
 	}
 	defer rd.Close()
-	// With flushProcs of two or more, two chunks take turns: while the
-	// requests of one are encoded (its parts side by side), the next is
-	// read from the log and decoded. Otherwise one chunk is read and
-	// decoded, then encoded, and so on.
+	// With two threads or more for the flush (see threads), two chunks
+	// take turns: while the requests of one are encoded (its parts side
+	// by side), the next is read from the log and decoded. Otherwise one
+	// chunk is read and decoded, then encoded, and so on.
 	more := true
 	for cur := 0; more && err == nil; {
 		more, err = f.flush(&f.chunks[cur], &f.chunks[cur^1], rd)
-		if f.procs >= 2 {
-			cur ^= 1 // on one goroutine, one chunk's memory stays in the caches
-		}
+		if f.chunks[cur].job != nil {
+			cur ^= 1 // its work runs on: the next goes to the other chunk
+		} // else on one goroutine: one chunk's memory stays in the caches
 	}
 	// Never leave a chunk's work running, even on an error: its writers
 	// and chunk are reused.
@@ -772,11 +773,11 @@ func (f *flusherState) encode(seg wal.Segment) (err error) {
 	return nil
 }
 
-// threads is how many goroutines a flush's step may keep busy: one while
-// it runs lowered (see flush), else procs.
+// threads is how many goroutines a flush keeps busy: procs, and one fewer
+// while it runs lowered, so that a CPU is always free of it (see flush).
 func (f *flusherState) threads(low bool) int {
 	if low {
-		return 1
+		return max(1, f.procs-1)
 	}
 	return f.procs
 }
@@ -910,14 +911,15 @@ func (f *flusherState) flush(c, other *chunk, rd *wal.Reader) (more bool, err er
 	// (a second batch sealed, the log filling, a shutdown) does its next
 	// chunks at normal priority.
 	//
-	// A lowered chunk runs on one thread, the flush's work one after the
-	// other, so that a CPU is always free of it: the flush still keeps up,
-	// and requests waiting for their log sync find a CPU at once. At 1000
-	// requests/s of 100 records on two CPUs, a first flush on one thread
-	// left 99-181 requests over 10 ms in its seconds against 197-328 on two
-	// (three 20 s runs each), and a p99 of 8.6-11.7 ms against 11.2-13.5.
+	// A lowered flush keeps one thread fewer busy (threads), so that a
+	// CPU is always free of it: it still keeps up, and requests waiting for
+	// their log sync find a CPU at once. On two CPUs that is one thread,
+	// the flush's work one step after the other: at 1000 requests/s of
+	// 100 records, a first flush so left 99-181 requests over 10 ms in its
+	// seconds against 197-328 on two threads (three 20 s runs each), and a
+	// p99 of 8.6-11.7 ms against 11.2-13.5.
 	low := f.lowNow()
-	if f.procs < 2 || low {
+	if f.threads(low) < 2 {
 		if err := other.wait(); err != nil { // the chunk before, if it still runs on its own
 			return false, err
 		}
@@ -1009,7 +1011,7 @@ func (f *flusherState) encodeChunk(c *chunk, after *job, low bool) error {
 	}
 	// Each part goes to its own writer: encode them side by side. The
 	// calling goroutine is lowered already when low.
-	return each(len(c.parts), min(f.threads(low), max(1, f.procs-1)), low, func(i int) error {
+	return each(len(c.parts), max(1, f.threads(low)-1), low, func(i int) error {
 		p := &c.parts[i]
 		if err := c.writers[i].w.WriteRows(p.Columns, p.Rows); err != nil {
 			return fmt.Errorf("buffer: encode %s of service %q hour %d: %w", p.Table, p.Service, p.Hour, err)
@@ -1041,7 +1043,8 @@ func atPriority(low bool, fn func() error) error {
 // normal priority on both made the tail latency of acknowledgements worse
 // and took more memory). With two or more, the next chunk is decoded while
 // the one before is encoded on the others. The server gives Go a P more
-// than CPUs and sets Options.FlushProcs to the CPUs (internal/cli).
+// than CPUs and sets Options.FlushProcs to the CPUs (internal/cli); a
+// lowered flush keeps one fewer busy (flusherState.threads).
 var flushProcs = func() int { return max(1, runtime.GOMAXPROCS(0)-1) } // a variable for tests
 
 // each calls fn for 0 to n-1 on up to procs goroutines (the caller's alone

@@ -590,7 +590,7 @@ func TestFlushInChunks(t *testing.T) {
 func TestPartitionFirstSeenLate(t *testing.T) {
 	defer func(n int, procs func() int) { chunkBytes, flushProcs = n, procs }(chunkBytes, flushProcs)
 	chunkBytes = 4 << 10
-	for _, procs := range []int{1, 2} {
+	for _, procs := range []int{1, 2, 3} {
 		flushProcs = func() int { return procs }
 		bucket := memstore.New()
 		buf := open(t, t.TempDir(), bucket, Options{MaxAge: time.Hour})

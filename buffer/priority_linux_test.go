@@ -55,7 +55,7 @@ func TestFlushRaisesPriorityWhenBehind(t *testing.T) {
 	if base >= flushNice {
 		t.Skipf("the tests run at nice %d: no lower priority to tell apart", base)
 	}
-	for _, procs := range []int{1, 2} {
+	for _, procs := range []int{1, 2, 3} { // lowered, a flush keeps 1, 1 and 2 goroutines busy
 		flushProcs = func() int { return procs }
 		buf := open(t, t.TempDir(), memory.New(), Options{MaxRows: 600, MaxAge: time.Hour})
 		var mu sync.Mutex

@@ -165,7 +165,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 // gcHeadroom is the heap growth the server allows between collections
 // while its live heap is smaller (see gcfloor). At 1000 requests/s of 100
 // records, in four 20 s runs from a fresh start each: p99 7.4-12.2 ms and
-// peak RSS 128-137 MiB, against 11.3-19.5 ms and 104-115 MiB with GOGC=100
+// peak RSS 126-134 MiB, against 11.3-19.5 ms and 101-112 MiB with GOGC=100
 // alone (a start and a first flush, which grows the heap from 5 to 80 MB,
 // took 8 collections; with the floor, 3).
 const gcHeadroom = 64 << 20

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 )
 
 // With GOGC=100 the collector runs whenever the heap has grown by as much
@@ -18,7 +19,9 @@ import (
 // Start resets GOGC after each collection so that the next one comes once
 // the heap has grown by max(live heap, headroom): GOGC=100 once the live
 // heap is larger than headroom, fewer collections below it, and at most
-// headroom more heap than GOGC=100 would allow.
+// headroom more heap than GOGC=100 would allow. (The runtime's growth is
+// GOGC percent of the live heap plus the goroutine stacks and globals it
+// scans; Start counts those too.)
 
 // sentinel is an object whose finalizer runs after each collection that
 // finds it unreachable. It holds a pointer so that the allocator gives it
@@ -38,26 +41,41 @@ func Start(headroom uint64, gogcSet bool) {
 	once.Do(func() { start(headroom) })
 }
 
-func start(headroom uint64) {
-	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+// start tunes GOGC after every collection until stop is called.
+func start(headroom uint64) (stop func()) {
+	var stopped atomic.Bool
+	scanned := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/scan/stack:bytes"},
+		{Name: "/gc/scan/globals:bytes"},
+	}
 	var tune func(*sentinel)
 	tune = func(*sentinel) {
-		metrics.Read(live)
-		if live[0].Value.Kind() == metrics.KindUint64 {
-			debug.SetGCPercent(Percent(live[0].Value.Uint64(), headroom))
+		if stopped.Load() {
+			return
 		}
+		metrics.Read(scanned)
+		var base uint64
+		for _, s := range scanned {
+			if s.Value.Kind() == metrics.KindUint64 {
+				base += s.Value.Uint64()
+			}
+		}
+		debug.SetGCPercent(Percent(base, headroom))
 		runtime.SetFinalizer(new(sentinel), tune)
 	}
 	debug.SetGCPercent(Percent(0, headroom))
 	runtime.SetFinalizer(new(sentinel), tune)
+	return func() { stopped.Store(true) }
 }
 
 // minHeap is the runtime's smallest heap goal: a live heap below it counts
 // as this much.
 const minHeap = 4 << 20
 
-// Percent is the GOGC that lets a heap of live bytes grow by
-// max(live, headroom) before the next collection: 100 at least.
+// Percent is the GOGC that lets a heap grow by max(live, headroom) before
+// the next collection, live being what the collector scans (the live heap,
+// goroutine stacks and globals): 100 at least.
 func Percent(live, headroom uint64) int {
 	live = max(live, minHeap)
 	if headroom <= live {

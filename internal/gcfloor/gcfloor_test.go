@@ -45,7 +45,8 @@ func TestStart(t *testing.T) {
 		t.Fatalf("GOGC %d after Start with GOGC set, want 100 (go test's default)", p)
 	}
 	const headroom = 16 << 20
-	start(headroom)
+	stop := start(headroom)
+	defer stop()
 	// waitFor collects until the finalizer has set GOGC as want says.
 	waitFor := func(what string, want func(int) bool) {
 		t.Helper()
