@@ -647,8 +647,9 @@ func newFlusher(b *Buffer) *flusherState {
 
 // chunkBytes is how much request data is decoded at once while encoding a
 // batch: the flush's memory is about this much (twice when one chunk is
-// decoded while the one before is encoded on other goroutines) beyond the Parquet output (which
-// is built in memory: tens of MB for a million records).
+// decoded while the one before is encoded on other goroutines) beyond the
+// Parquet output (which is built in memory: tens of MB for a million
+// records).
 var chunkBytes = 2 << 20 // a variable for tests
 
 // badSegmentError is a segment that cannot be turned into objects.
@@ -892,8 +893,8 @@ func (c *chunk) reset() {
 
 // flush reads the next chunk of the log from rd into c, decodes and
 // encodes it, at the lowest priority while the flush keeps up, and reports
-// whether the log may hold more. On one goroutine (flushProcs, or while
-// lowered) it does so before it returns; otherwise on goroutines of its own, and it returns
+// whether the log may hold more. On one goroutine (see threads) it does so
+// before it returns; otherwise on goroutines of its own, and it returns
 // once c is read: c is encoded when the encoding of other (the chunk
 // before, which may write to the same writers) ended, and other is read
 // into next, once its work ended.
