@@ -38,6 +38,7 @@ func TestParseServeEnvAndFlags(t *testing.T) {
 		"OTLP2PARQUET_MAX_BODY_BYTES":      "8MiB",
 		"OTLP2PARQUET_AUTH_TOKEN":          "secret",
 		"OTLP2PARQUET_SHUTDOWN_TIMEOUT":    "5s",
+		"OTLP2PARQUET_MAX_CONNECTIONS":     "500",
 	})
 	cfg, err := parseServe([]string{"--http-addr", "127.0.0.1:1234", "--s3-prefix=x/"}, e, io.Discard, io.Discard)
 	if err != nil {
@@ -50,7 +51,8 @@ func TestParseServeEnvAndFlags(t *testing.T) {
 		t.Errorf("an empty variable turns gRPC off: GRPCAddr %q", cfg.GRPCAddr)
 	}
 	if cfg.Storage != "s3" || cfg.S3Bucket != "logs" || cfg.S3Region != "auto" || cfg.S3Endpoint != "http://127.0.0.1:7070" ||
-		!cfg.S3ForcePathStyle || cfg.MaxBodyBytes != 8<<20 || cfg.AuthToken != "secret" || cfg.ShutdownTimeout != 5*time.Second {
+		!cfg.S3ForcePathStyle || cfg.MaxBodyBytes != 8<<20 || cfg.AuthToken != "secret" || cfg.ShutdownTimeout != 5*time.Second ||
+		cfg.MaxConnections != 500 {
 		t.Errorf("environment not applied: %+v", cfg)
 	}
 }

@@ -41,6 +41,7 @@ type Config struct {
 
 	MaxBodyBytes     int64 // per request, counted after decompression
 	MaxInFlightBytes int64 // all requests being processed, HTTP and gRPC together; past it the server sheds load
+	MaxConnections   int64 // connections open at once, HTTP and gRPC together; 0 means ConnectionLimit's default
 	AuthToken        string
 
 	ShutdownTimeout time.Duration
@@ -144,6 +145,26 @@ func (c Config) Validate() error {
 		bad("LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
+}
+
+// reservedFiles is what the default connection bound leaves of the
+// open-file limit to the server itself: log segments, objects being
+// written, connections to S3, the listeners.
+const reservedFiles = 1024
+
+// ConnectionLimit is the bound on open connections: MaxConnections when
+// set, else the process's open-file limit less what the server needs for
+// itself (reservedFiles, or a quarter of a small limit); 0 means no bound
+// (no limit is known).
+func (c Config) ConnectionLimit() int {
+	if c.MaxConnections > 0 {
+		return int(min(c.MaxConnections, 1<<30))
+	}
+	n := openFileLimit()
+	if n == 0 || n >= 1<<30 {
+		return 0
+	}
+	return int(n - min(reservedFiles, n/4))
 }
 
 // WALPath is the write-ahead log's directory.

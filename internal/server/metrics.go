@@ -101,6 +101,16 @@ func (m *metrics) batching(b *buffer.Buffer) {
 	)
 }
 
+// connections registers the connection bound's gauges.
+func (m *metrics) connections(c *connLimit) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "otlp2parquet_open_connections", Help: "Client connections open, HTTP and gRPC together."},
+			func() float64 { return float64(c.open()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "otlp2parquet_max_connections", Help: "The bound on open connections (OTLP2PARQUET_MAX_CONNECTIONS); at it, new connections wait to be accepted."},
+			func() float64 { return float64(c.max()) }),
+	)
+}
+
 func (m *metrics) onFlush(fi buffer.FlushInfo) {
 	result := "ok"
 	if fi.Err != nil {

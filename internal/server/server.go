@@ -33,6 +33,7 @@ type Server struct {
 	http   *http.Server
 	grpc   *grpc.Server
 	buffer *buffer.Buffer // nil when writing through
+	conns  *connLimit     // nil when unbounded
 }
 
 // New opens the storage and the listeners, so that a bad address or an
@@ -72,8 +73,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	// One bound for the requests of both receivers: MaxInFlightBytes is
 	// what the server holds, whichever protocol they come by.
 	inflight := admission.NewLimiter(cfg.MaxInFlightBytes)
+	// And one bound for their connections.
+	if n := cfg.ConnectionLimit(); n > 0 {
+		s.conns = newConnLimit(n)
+		m.connections(s.conns)
+	}
 	if cfg.HTTPAddr != "" {
-		if s.httpL, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		if s.httpL, err = s.listen(cfg.HTTPAddr); err != nil {
 			s.closeBuffer()
 			return nil, fmt.Errorf("OTLP2PARQUET_HTTP_ADDR (--http-addr): %w", err)
 		}
@@ -98,15 +104,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			})
 		}
 		s.http = &http.Server{
-			Handler:           mux,
-			ReadHeaderTimeout: 10 * time.Second,
+			Handler: mux,
+			// A new connection's first request line is read under this
+			// timeout, not IdleTimeout: a client that dials ahead and keeps
+			// the connection in its pool (Go's transport does under load)
+			// would otherwise find it closed after 10 s and fail a POST it
+			// cannot retry. One minute, as the Collector's default; ReadTimeout
+			// and the connection bound limit what slow clients can hold.
+			ReadHeaderTimeout: time.Minute,
 			ReadTimeout:       2 * time.Minute, // a 64 MiB body over a slow link, and no longer
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
 	}
 	if cfg.GRPCAddr != "" {
-		if s.grpcL, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		if s.grpcL, err = s.listen(cfg.GRPCAddr); err != nil {
 			s.closeListeners()
 			s.closeBuffer()
 			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR (--grpc-addr): %w", err)
@@ -120,6 +132,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		})
 	}
 	return s, nil
+}
+
+// listen listens on addr, with the connection bound when there is one.
+func (s *Server) listen(addr string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil || s.conns == nil {
+		return l, err
+	}
+	return s.conns.listener(l), nil
 }
 
 // OpenBucket opens the storage the configuration names.
@@ -209,7 +230,11 @@ func (s *Server) Serve(ctx context.Context) error {
 			}
 		})
 	}
-	s.log.Info("otlp2parquet listening", "http", s.HTTPAddr(), "grpc", s.GRPCAddr(), "storage", s.cfg.Storage)
+	maxConns := 0
+	if s.conns != nil {
+		maxConns = s.conns.max()
+	}
+	s.log.Info("otlp2parquet listening", "http", s.HTTPAddr(), "grpc", s.GRPCAddr(), "storage", s.cfg.Storage, "max_connections", maxConns)
 
 	var err error
 	select {
