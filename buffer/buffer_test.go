@@ -677,3 +677,30 @@ func TestArena(t *testing.T) {
 		t.Errorf("after a reset the first block is not reused (%d blocks, %d before)", len(a.blocks), blocks)
 	}
 }
+
+// A flush that keeps up leaves a CPU free and reads the next chunk beside
+// its encoders; one behind encodes on all its threads.
+func TestFlushThreads(t *testing.T) {
+	for _, c := range []struct {
+		procs                           int
+		threadsLow, encLow, threadsHigh int
+	}{
+		{1, 1, 1, 1},
+		{2, 1, 1, 2},
+		{4, 3, 2, 4},
+	} {
+		f := &flusherState{procs: c.procs}
+		if got := f.threads(true); got != c.threadsLow {
+			t.Errorf("procs %d, keeping up: %d threads, want %d", c.procs, got, c.threadsLow)
+		}
+		if got := f.encoders(true); got != c.encLow {
+			t.Errorf("procs %d, keeping up: %d encoders, want %d", c.procs, got, c.encLow)
+		}
+		if got := f.threads(false); got != c.threadsHigh {
+			t.Errorf("procs %d, behind: %d threads, want %d", c.procs, got, c.threadsHigh)
+		}
+		if got := f.encoders(false); got != c.procs {
+			t.Errorf("procs %d, behind: %d encoders, want all %d", c.procs, got, c.procs)
+		}
+	}
+}
