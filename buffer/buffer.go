@@ -661,6 +661,9 @@ func (e *badSegmentError) Unwrap() error { return e.err }
 // putTimeout bounds one Put of a flush.
 const putTimeout = time.Minute
 
+// maxPuts is how many objects of a batch are stored at once.
+const maxPuts = 4
+
 func (f *flusherState) store(ctx context.Context, s sealed) error {
 	start := time.Now()
 	if f.seq != s.seg.Seq || f.objs == nil {
@@ -669,18 +672,34 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 			return &badSegmentError{err}
 		}
 	}
+	// The objects go to storage side by side: a Put mostly waits, on the
+	// disk's sync or on the network. One that fails stays in objs for the
+	// next attempt; the others are stored (and a retry of one already
+	// stored finds it there).
+	errs := make([]error, len(f.objs))
+	var wg sync.WaitGroup
+	turn := make(chan struct{}, maxPuts)
+	for i, o := range f.objs {
+		turn <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-turn }()
+			pctx, cancel := context.WithTimeout(ctx, putTimeout)
+			defer cancel()
+			errs[i] = f.b.bucket.Put(pctx, o.key, o.data)
+		})
+	}
+	wg.Wait()
 	var stored, bytes int
 	var err error
-	for len(f.objs) > 0 {
-		o := f.objs[0]
-		pctx, cancel := context.WithTimeout(ctx, putTimeout)
-		perr := f.b.bucket.Put(pctx, o.key, o.data)
-		cancel()
-		if perr != nil && !errors.Is(perr, storage.ErrExist) {
-			err = fmt.Errorf("buffer: store %s: %w", o.key, perr)
-			break
-		}
-		if perr == nil {
+	failed := f.objs[:0]
+	for i, o := range f.objs {
+		if perr := errs[i]; perr != nil && !errors.Is(perr, storage.ErrExist) {
+			if err == nil {
+				err = fmt.Errorf("buffer: store %s: %w", o.key, perr)
+			}
+			failed = append(failed, o)
+			continue
+		} else if perr == nil {
 			stored++
 			bytes += len(o.data)
 			f.b.objects.Add(1)
@@ -690,8 +709,9 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 		if s.records >= 0 { // a replayed segment's records were never counted as buffered
 			f.b.buffered.Add(-int64(o.rows))
 		}
-		f.objs = f.objs[1:]
 	}
+	clear(f.objs[len(failed):]) // drop the stored objects' data
+	f.objs = failed
 	if f.b.opts.OnFlush != nil {
 		f.b.opts.OnFlush(FlushInfo{Segment: s.seg, Duration: time.Since(start), Records: f.recs, Objects: stored, Bytes: bytes, Err: err})
 	}

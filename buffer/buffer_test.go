@@ -704,3 +704,57 @@ func TestFlushThreads(t *testing.T) {
 		}
 	}
 }
+
+// failOnce refuses the first Put of keys containing a word, and counts the
+// Puts of each key.
+type failOnce struct {
+	*memstore.Bucket
+	word   string
+	mu     sync.Mutex
+	failed bool
+	puts   map[string]int
+}
+
+func (f *failOnce) Put(ctx context.Context, key string, data []byte) error {
+	f.mu.Lock()
+	f.puts[key]++
+	fail := !f.failed && strings.Contains(key, f.word)
+	f.failed = f.failed || fail
+	f.mu.Unlock()
+	if fail {
+		return errors.New("store unreachable")
+	}
+	return f.Bucket.Put(ctx, key, data)
+}
+
+// The objects of a batch are stored side by side: one that fails is tried
+// again, the others are not, and every record lands once.
+func TestStorePartlyFailed(t *testing.T) {
+	bucket := &failOnce{Bucket: memstore.New(), word: "/svc-2/", puts: map[string]int{}}
+	buf := open(t, t.TempDir(), bucket, Options{MaxRows: 1 << 20, MaxAge: time.Hour,
+		RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond})
+	const services, per = 6, 40
+	for s := range services {
+		export(t, buf, request(t, fmt.Sprintf("svc-%d", s), s*per, per, false))
+	}
+	if err := buf.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seqs, keys, _ := contents(t, bucket)
+	exactlyOnce(t, seqs, services*per)
+	if len(keys) != services {
+		t.Fatalf("%d objects, want one per service: %v", len(keys), keys)
+	}
+	if buf.Stats().StorageErrors != 1 {
+		t.Errorf("%d storage errors counted, want 1", buf.Stats().StorageErrors)
+	}
+	for _, k := range keys {
+		want := 1
+		if strings.Contains(k, bucket.word) {
+			want = 2
+		}
+		if got := bucket.puts[k]; got != want {
+			t.Errorf("%s: put %d times, want %d", k, got, want)
+		}
+	}
+}
