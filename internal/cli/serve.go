@@ -61,7 +61,7 @@ func settings(cfg *server.Config) []setting {
 		{"wal-max-bytes", "OTLP2PARQUET_WAL_MAX_BYTES", "write-ahead log bytes not yet stored before the server answers 503", (*bytesValue)(&cfg.WALMaxBytes)},
 		{"max-body-bytes", "OTLP2PARQUET_MAX_BODY_BYTES", "largest request body, counted after decompression", (*bytesValue)(&cfg.MaxBodyBytes)},
 		{"max-inflight-bytes", "OTLP2PARQUET_MAX_INFLIGHT_BYTES", "request bytes processed at once before the server answers 503 (load shedding)", (*bytesValue)(&cfg.MaxInFlightBytes)},
-		{"max-connections", "OTLP2PARQUET_MAX_CONNECTIONS", "connections open at once, HTTP and gRPC together; past it new ones wait to be accepted (0: the open-file limit less 1024, or less a quarter of a smaller one, for the server's own files)", (*countValue)(&cfg.MaxConnections)},
+		{"max-connections", "OTLP2PARQUET_MAX_CONNECTIONS", "HTTP connections open at once; at it new ones wait to be accepted and keep-alive is off (0: the open-file limit less 1024, less a quarter of it under 4096, leaving files to the server)", (*countValue)(&cfg.MaxConnections)},
 		{"auth-token", "OTLP2PARQUET_AUTH_TOKEN", "when set, requests need \"Authorization: Bearer TOKEN\"", (*stringValue)(&cfg.AuthToken)},
 		{"shutdown-timeout", "OTLP2PARQUET_SHUTDOWN_TIMEOUT", "how long to let requests in flight finish on SIGTERM/SIGINT", (*durationValue)(&cfg.ShutdownTimeout)},
 		{"log-level", "OTLP2PARQUET_LOG_LEVEL", "debug, info, warn or error", (*stringValue)(&cfg.LogLevel)},

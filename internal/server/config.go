@@ -41,7 +41,7 @@ type Config struct {
 
 	MaxBodyBytes     int64 // per request, counted after decompression
 	MaxInFlightBytes int64 // all requests being processed, HTTP and gRPC together; past it the server sheds load
-	MaxConnections   int64 // connections open at once, HTTP and gRPC together; 0 means ConnectionLimit's default
+	MaxConnections   int64 // HTTP connections open at once; 0 means ConnectionLimit's default
 	AuthToken        string
 
 	ShutdownTimeout time.Duration
@@ -152,7 +152,7 @@ func (c Config) Validate() error {
 // written, connections to S3, the listeners.
 const reservedFiles = 1024
 
-// ConnectionLimit is the bound on open connections: MaxConnections when
+// ConnectionLimit is the bound on open HTTP connections: MaxConnections when
 // set, else the process's open-file limit less what the server needs for
 // itself (reservedFiles, or a quarter of a small limit); 0 means no bound
 // (no limit is known).

@@ -3,25 +3,63 @@ package server
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
-// connLimit bounds the connections the server's listeners hold open
-// together, so that clients cannot take the file descriptors the
-// write-ahead log and the storage need: past the bound, a server fails its
-// own writes ("too many open files") and stops acknowledging anything.
-// At the bound Accept waits; new connections queue in the kernel's backlog
-// and their clients wait for an answer, not for a server failing.
+// connLimit bounds the HTTP connections the server holds open, so that
+// clients cannot take the file descriptors the write-ahead log and the
+// storage need: past the open-file limit, a server fails its own writes
+// ("too many open files") and stops acknowledging anything. At the bound
+// Accept waits: new connections queue in the kernel's backlog and their
+// clients wait for an answer, not for a server failing.
+//
+// While connections wait, onFull(true) is called (the server then stops
+// keeping connections alive, closing the idle ones, so that waiting
+// clients get their turn instead of waiting out the idle timeout);
+// onFull(false) once an eighth of the room is free again.
+//
+// gRPC connections are not counted: grpc-go sets TCP_USER_TIMEOUT and
+// pools read buffers only on a *net.TCPConn, which a counting wrapper
+// would hide, and a gRPC client multiplexes its requests over one
+// connection.
 type connLimit struct {
-	sem chan struct{}
+	sem    chan struct{}
+	full   atomic.Bool
+	mu     sync.Mutex // orders onFull calls
+	onFull func(full bool)
 }
 
-func newConnLimit(n int) *connLimit { return &connLimit{sem: make(chan struct{}, n)} }
+func newConnLimit(n int, onFull func(full bool)) *connLimit {
+	return &connLimit{sem: make(chan struct{}, n), onFull: onFull}
+}
 
 // open is the number of connections held.
 func (c *connLimit) open() int { return len(c.sem) }
 
 // max is the bound.
 func (c *connLimit) max() int { return cap(c.sem) }
+
+// setFull calls onFull on a change of state.
+func (c *connLimit) setFull(full bool) {
+	if c.full.Load() == full {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.full.Load() != full {
+		c.full.Store(full)
+		if c.onFull != nil {
+			c.onFull(full)
+		}
+	}
+}
+
+func (c *connLimit) release() {
+	<-c.sem
+	if c.full.Load() && len(c.sem) <= cap(c.sem)-max(1, cap(c.sem)/8) {
+		c.setFull(false)
+	}
+}
 
 // listener returns l with its connections counted against the bound.
 func (c *connLimit) listener(l net.Listener) net.Listener {
@@ -36,9 +74,8 @@ type limitListener struct {
 }
 
 // Accept takes the next connection, then waits for room for it: waiting
-// first would hold room while no connection comes, and a listener that
-// rarely gets one (gRPC clients keep theirs) would starve the other. So at
-// the bound each listener holds one more connection, accepted, not served.
+// first would hold room while no connection comes. So at the bound the
+// listener holds one more connection, accepted, not yet served.
 func (l *limitListener) Accept() (net.Conn, error) {
 	conn, err := l.Listener.Accept()
 	if err != nil {
@@ -46,11 +83,23 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 	select {
 	case l.c.sem <- struct{}{}:
-		return &limitConn{Conn: conn, sem: l.c.sem}, nil
-	case <-l.done:
+	default:
+		l.c.setFull(true)
+		select {
+		case l.c.sem <- struct{}{}:
+		case <-l.done:
+			conn.Close()
+			return nil, net.ErrClosed
+		}
+	}
+	select {
+	case <-l.done: // closed while this connection waited
+		l.c.release()
 		conn.Close()
 		return nil, net.ErrClosed
+	default:
 	}
+	return &limitConn{Conn: conn, c: l.c}, nil
 }
 
 // Close also ends an Accept waiting for room.
@@ -59,14 +108,32 @@ func (l *limitListener) Close() error {
 	return l.Listener.Close()
 }
 
+// limitConn gives its room back when closed. It passes on CloseWrite and
+// CloseRead: net/http half-closes a connection whose request body it will
+// not read (a 413 or 503 answered first) so that the client reads the
+// answer before the connection goes; without them the client got a reset.
 type limitConn struct {
 	net.Conn
-	sem  chan struct{}
+	c    *connLimit
 	once sync.Once
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { <-c.sem })
+	c.once.Do(c.c.release)
 	return err
+}
+
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+func (c *limitConn) CloseRead() error {
+	if cr, ok := c.Conn.(interface{ CloseRead() error }); ok {
+		return cr.CloseRead()
+	}
+	return nil
 }

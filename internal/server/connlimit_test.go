@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,8 +31,20 @@ func acceptAll(l net.Listener) (conns chan net.Conn, errc chan error) {
 	return conns, errc
 }
 
-func TestConnLimitSharedByListeners(t *testing.T) {
-	lim := newConnLimit(2)
+func TestConnLimit(t *testing.T) {
+	var mu sync.Mutex
+	var calls []bool
+	lim := newConnLimit(2, func(full bool) {
+		mu.Lock()
+		calls = append(calls, full)
+		mu.Unlock()
+	})
+	fullCalls := func() []bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]bool(nil), calls...)
+	}
+	// Two listeners share the bound (the type allows it; the server has one).
 	var ls [2]net.Listener
 	var conns [2]chan net.Conn
 	var errcs [2]chan error
@@ -65,12 +80,15 @@ func TestConnLimitSharedByListeners(t *testing.T) {
 	if first == nil || second == nil {
 		t.Fatal("two connections under a bound of two were not both accepted")
 	}
-	if lim.open() != 2 {
-		t.Fatalf("open = %d, want 2", lim.open())
+	if lim.open() != 2 || len(fullCalls()) != 0 {
+		t.Fatalf("open = %d, onFull calls %v; want 2 and none", lim.open(), fullCalls())
 	}
 	dial(ls[1]) // the kernel completes it; the server must not take it yet
 	if c := accepted(1, 300*time.Millisecond); c != nil {
-		t.Fatal("a third connection was accepted past a bound of two shared by both listeners")
+		t.Fatal("a third connection was accepted past the bound")
+	}
+	if got := fullCalls(); len(got) != 1 || !got[0] {
+		t.Fatalf("onFull calls %v with a connection waiting, want [true]", got)
 	}
 	first.Close()
 	first.Close() // a second Close gives nothing back twice
@@ -106,25 +124,48 @@ func TestConnLimitSharedByListeners(t *testing.T) {
 	if lim.open() != 0 {
 		t.Fatalf("open = %d after every connection closed, want 0", lim.open())
 	}
+	if got := fullCalls(); len(got) < 2 || got[len(got)-1] {
+		t.Errorf("onFull calls %v once every connection closed, want a last false", got)
+	}
+
+	// The wrapper passes half-closes on to the TCP connection.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	ll := newConnLimit(1, nil).listener(l)
+	defer ll.Close()
+	c := dial(ll)
+	sc, err := ll.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("read after the server's CloseWrite: %v, want EOF", err)
+	}
+	sc.Close()
 }
 
-// The server holds no more connections than MaxConnections; one waiting is
-// served once another closes, and /metrics shows the count and the bound.
+// The server holds no more HTTP connections than MaxConnections; one
+// waiting is served once another closes, idle ones make way for it, and
+// /metrics shows the count and the bound.
 func TestServerConnectionBound(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.GRPCAddr = ""
 	cfg.MaxConnections = 1
 	s := start(t, cfg)
 	base := "http://" + s.HTTPAddr()
 
-	holder := &http.Client{Transport: &http.Transport{}}
-	resp, err := holder.Get(base + "/health")
+	// A connection in the middle of its request holds the only room.
+	busy, err := net.Dial("tcp", s.HTTPAddr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close() // the connection stays open, idle in holder's pool
-
+	defer busy.Close()
+	if _, err := busy.Write([]byte("GET /health HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
 	waiting := &http.Client{Transport: &http.Transport{}, Timeout: 300 * time.Millisecond}
 	if resp, err := waiting.Get(base + "/health"); err == nil {
 		resp.Body.Close()
@@ -132,20 +173,53 @@ func TestServerConnectionBound(t *testing.T) {
 	}
 	waiting.CloseIdleConnections()
 
-	holder.CloseIdleConnections()
-	next := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
-	resp, err = next.Get(base + "/metrics")
+	busy.Close()
+	holder := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	resp, err := holder.Get(base + "/metrics")
 	if err != nil {
 		t.Fatalf("no connection served after the one holding the bound closed: %v", err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp.Body.Close() // holder keeps the connection, idle
 	for _, want := range []string{"otlp2parquet_open_connections 1\n", "otlp2parquet_max_connections 1\n"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
 		}
 	}
-	next.CloseIdleConnections()
+
+	// An idle keep-alive connection makes way for a new client.
+	other := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	resp, err = other.Get(base + "/health")
+	if err != nil {
+		t.Fatalf("a new client waited behind an idle connection: %v", err)
+	}
+	resp.Body.Close()
+	other.CloseIdleConnections()
+	holder.CloseIdleConnections()
+
+	// A request refused before its body is read still gets its answer and
+	// a clean end (FIN, not a reset half a second later).
+	refused, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	fmt.Fprintf(refused, "POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: %d\r\n\r\n", cfg.MaxBodyBytes+1)
+	refused.SetReadDeadline(time.Now().Add(5 * time.Second))
+	rr := bufio.NewReader(refused)
+	answer, err := http.ReadResponse(rr, nil)
+	if err != nil {
+		t.Fatalf("no answer to a request over the size limit: %v", err)
+	}
+	io.Copy(io.Discard, answer.Body)
+	answer.Body.Close()
+	if answer.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("over the size limit: %d, want 413", answer.StatusCode)
+	}
+	refused.SetReadDeadline(time.Now().Add(250 * time.Millisecond))
+	if _, err := rr.ReadByte(); err != io.EOF {
+		t.Errorf("after the 413: %v, want the server's FIN at once", err)
+	}
 }
 
 func TestConnectionLimitDefault(t *testing.T) {

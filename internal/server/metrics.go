@@ -104,9 +104,9 @@ func (m *metrics) batching(b *buffer.Buffer) {
 // connections registers the connection bound's gauges.
 func (m *metrics) connections(c *connLimit) {
 	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "otlp2parquet_open_connections", Help: "Client connections open, HTTP and gRPC together."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "otlp2parquet_open_connections", Help: "HTTP connections open (gRPC connections are not counted)."},
 			func() float64 { return float64(c.open()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "otlp2parquet_max_connections", Help: "The bound on open connections (OTLP2PARQUET_MAX_CONNECTIONS); at it, new connections wait to be accepted."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "otlp2parquet_max_connections", Help: "The bound on open HTTP connections (OTLP2PARQUET_MAX_CONNECTIONS); at it, new connections wait to be accepted and keep-alive is off."},
 			func() float64 { return float64(c.max()) }),
 	)
 }

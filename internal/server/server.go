@@ -73,12 +73,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	// One bound for the requests of both receivers: MaxInFlightBytes is
 	// what the server holds, whichever protocol they come by.
 	inflight := admission.NewLimiter(cfg.MaxInFlightBytes)
-	// And one bound for their connections.
-	if n := cfg.ConnectionLimit(); n > 0 {
-		s.conns = newConnLimit(n)
-		m.connections(s.conns)
-	}
 	if cfg.HTTPAddr != "" {
+		if n := cfg.ConnectionLimit(); n > 0 {
+			s.conns = newConnLimit(n, func(full bool) {
+				if full {
+					log.Warn("HTTP connection bound reached: new connections wait to be accepted, and keep-alive is off (idle connections closed) until an eighth of the room is free",
+						"max_connections", n)
+				} else {
+					log.Info("HTTP connections below their bound again: keep-alive back on", "max_connections", n)
+				}
+				s.http.SetKeepAlivesEnabled(!full)
+			})
+			m.connections(s.conns)
+		}
 		if s.httpL, err = s.listen(cfg.HTTPAddr); err != nil {
 			s.closeBuffer()
 			return nil, fmt.Errorf("OTLP2PARQUET_HTTP_ADDR (--http-addr): %w", err)
@@ -118,7 +125,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		}
 	}
 	if cfg.GRPCAddr != "" {
-		if s.grpcL, err = s.listen(cfg.GRPCAddr); err != nil {
+		if s.grpcL, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 			s.closeListeners()
 			s.closeBuffer()
 			return nil, fmt.Errorf("OTLP2PARQUET_GRPC_ADDR (--grpc-addr): %w", err)
@@ -134,7 +141,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// listen listens on addr, with the connection bound when there is one.
+// listen listens on addr, with the HTTP connection bound when there is one.
 func (s *Server) listen(addr string) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil || s.conns == nil {
