@@ -664,6 +664,10 @@ const putTimeout = time.Minute
 // maxPuts is how many objects of a batch are stored at once.
 const maxPuts = 4
 
+// errNotTried marks the objects whose Put was not started because another
+// failed.
+var errNotTried = errors.New("not tried")
+
 func (f *flusherState) store(ctx context.Context, s sealed) error {
 	start := time.Now()
 	if f.seq != s.seg.Seq || f.objs == nil {
@@ -674,30 +678,38 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 	}
 	// The objects go to storage side by side: a Put mostly waits, on the
 	// disk's sync or on the network. One that fails stays in objs for the
-	// next attempt; the others are stored (and a retry of one already
-	// stored finds it there).
+	// next attempt, and so do those not started after a failure (a store
+	// that times out costs one putTimeout per attempt, not one per object).
 	errs := make([]error, len(f.objs))
 	var wg sync.WaitGroup
+	var failed atomic.Bool
 	turn := make(chan struct{}, maxPuts)
 	for i, o := range f.objs {
 		turn <- struct{}{}
+		if failed.Load() {
+			<-turn
+			errs[i] = errNotTried
+			continue
+		}
 		wg.Go(func() {
 			defer func() { <-turn }()
 			pctx, cancel := context.WithTimeout(ctx, putTimeout)
 			defer cancel()
-			errs[i] = f.b.bucket.Put(pctx, o.key, o.data)
+			if errs[i] = f.b.bucket.Put(pctx, o.key, o.data); errs[i] != nil && !errors.Is(errs[i], storage.ErrExist) {
+				failed.Store(true)
+			}
 		})
 	}
 	wg.Wait()
 	var stored, bytes int
 	var err error
-	failed := f.objs[:0]
+	left := f.objs[:0]
 	for i, o := range f.objs {
 		if perr := errs[i]; perr != nil && !errors.Is(perr, storage.ErrExist) {
-			if err == nil {
+			if err == nil && perr != errNotTried {
 				err = fmt.Errorf("buffer: store %s: %w", o.key, perr)
 			}
-			failed = append(failed, o)
+			left = append(left, o)
 			continue
 		} else if perr == nil {
 			stored++
@@ -710,8 +722,7 @@ func (f *flusherState) store(ctx context.Context, s sealed) error {
 			f.b.buffered.Add(-int64(o.rows))
 		}
 	}
-	clear(f.objs[len(failed):]) // drop the stored objects' data
-	f.objs = failed
+	f.objs = left
 	if f.b.opts.OnFlush != nil {
 		f.b.opts.OnFlush(FlushInfo{Segment: s.seg, Duration: time.Since(start), Records: f.recs, Objects: stored, Bytes: bytes, Err: err})
 	}
