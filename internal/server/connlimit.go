@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // connLimit bounds the HTTP connections the server holds open, so that
@@ -13,23 +14,29 @@ import (
 // Accept waits: new connections queue in the kernel's backlog and their
 // clients wait for an answer, not for a server failing.
 //
-// While connections wait, onFull(true) is called (the server then stops
-// keeping connections alive, closing the idle ones, so that waiting
-// clients get their turn instead of waiting out the idle timeout);
-// onFull(false) once an eighth of the room is free again.
+// When a connection must wait for room, onFull(true, true) is called,
+// and onFull(true, false) at most once a second while they wait: the server then stops
+// keeping connections alive and closes the idle ones, and those that
+// never sent a request, so that waiting clients get their turn instead of
+// waiting out the idle and header timeouts. onFull(false, true) comes once
+// an eighth of the room is free again. onFull is called with no lock held:
+// closing connections calls back into release.
 //
 // gRPC connections are not counted: grpc-go sets TCP_USER_TIMEOUT and
 // pools read buffers only on a *net.TCPConn, which a counting wrapper
 // would hide, and a gRPC client multiplexes its requests over one
 // connection.
 type connLimit struct {
-	sem    chan struct{}
-	full   atomic.Bool
-	mu     sync.Mutex // orders onFull calls
-	onFull func(full bool)
+	sem     chan struct{}
+	full    atomic.Bool
+	squeeze atomic.Int64 // when onFull(true) was last called (ns)
+	onFull  func(full, first bool)
 }
 
-func newConnLimit(n int, onFull func(full bool)) *connLimit {
+func newConnLimit(n int, onFull func(full, first bool)) *connLimit {
+	if onFull == nil {
+		onFull = func(bool, bool) {}
+	}
 	return &connLimit{sem: make(chan struct{}, n), onFull: onFull}
 }
 
@@ -39,25 +46,25 @@ func (c *connLimit) open() int { return len(c.sem) }
 // max is the bound.
 func (c *connLimit) max() int { return cap(c.sem) }
 
-// setFull calls onFull on a change of state.
-func (c *connLimit) setFull(full bool) {
-	if c.full.Load() == full {
+// waiting is called when a connection must wait for room.
+func (c *connLimit) waiting() {
+	now := time.Now().UnixNano()
+	if c.full.CompareAndSwap(false, true) {
+		c.squeeze.Store(now)
+		c.onFull(true, true)
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.full.Load() != full {
-		c.full.Store(full)
-		if c.onFull != nil {
-			c.onFull(full)
-		}
+	last := c.squeeze.Load()
+	if now-last < int64(time.Second) || !c.squeeze.CompareAndSwap(last, now) {
+		return
 	}
+	c.onFull(true, false)
 }
 
 func (c *connLimit) release() {
 	<-c.sem
-	if c.full.Load() && len(c.sem) <= cap(c.sem)-max(1, cap(c.sem)/8) {
-		c.setFull(false)
+	if c.full.Load() && len(c.sem) <= cap(c.sem)-max(1, cap(c.sem)/8) && c.full.CompareAndSwap(true, false) {
+		c.onFull(false, true)
 	}
 }
 
@@ -84,7 +91,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.c.sem <- struct{}{}:
 	default:
-		l.c.setFull(true)
+		l.c.waiting()
 		select {
 		case l.c.sem <- struct{}{}:
 		case <-l.done:

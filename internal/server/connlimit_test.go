@@ -34,7 +34,7 @@ func acceptAll(l net.Listener) (conns chan net.Conn, errc chan error) {
 func TestConnLimit(t *testing.T) {
 	var mu sync.Mutex
 	var calls []bool
-	lim := newConnLimit(2, func(full bool) {
+	lim := newConnLimit(2, func(full, _ bool) {
 		mu.Lock()
 		calls = append(calls, full)
 		mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -75,14 +76,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	inflight := admission.NewLimiter(cfg.MaxInFlightBytes)
 	if cfg.HTTPAddr != "" {
 		if n := cfg.ConnectionLimit(); n > 0 {
-			s.conns = newConnLimit(n, func(full bool) {
-				if full {
+			var warned atomic.Int64 // when the bound was last logged (ns): once a minute at most
+			s.conns = newConnLimit(n, func(full, first bool) {
+				switch now, last := time.Now().UnixNano(), warned.Load(); {
+				case full && first && now-last >= int64(time.Minute) && warned.CompareAndSwap(last, now):
 					log.Warn("HTTP connection bound reached: new connections wait to be accepted, and keep-alive is off (idle connections closed) until an eighth of the room is free",
 						"max_connections", n)
-				} else {
-					log.Info("HTTP connections below their bound again: keep-alive back on", "max_connections", n)
+				case !full:
+					log.Debug("HTTP connections below their bound again: keep-alive back on", "max_connections", n)
 				}
-				s.http.SetKeepAlivesEnabled(!full)
+				// SetKeepAlivesEnabled(false) also closes the idle
+				// connections, and those that sent no request for 5 s.
+				s.http.SetKeepAlivesEnabled(!s.conns.full.Load())
 			})
 			m.connections(s.conns)
 		}
