@@ -14,13 +14,13 @@ import (
 // Accept waits: new connections queue in the kernel's backlog and their
 // clients wait for an answer, not for a server failing.
 //
-// When a connection must wait for room, onFull(true, true) is called,
-// and onFull(true, false) at most once a second while they wait: the server then stops
-// keeping connections alive and closes the idle ones, and those that
-// never sent a request, so that waiting clients get their turn instead of
-// waiting out the idle and header timeouts. onFull(false, true) comes once
-// an eighth of the room is free again. onFull is called with no lock held:
-// closing connections calls back into release.
+// When a connection must wait for room, onFull(true, true) is called, and
+// onFull(true, false) at most once a second while connections wait: the
+// server then stops keeping connections alive and closes the idle ones,
+// and those that never sent a request, so that waiting clients get their
+// turn instead of waiting out the idle and header timeouts. onFull(false,
+// true) comes once an eighth of the room is free again. onFull is called
+// with no lock held: closing connections calls back into release.
 //
 // gRPC connections are not counted: grpc-go sets TCP_USER_TIMEOUT and
 // pools read buffers only on a *net.TCPConn, which a counting wrapper
