@@ -291,7 +291,7 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 			if added {
 				d.rememberAddr(s, i, v0+k)
 				c.st.bytes(s)
-				if len(d.buf) > limit {
+				if len(d.buf) > limit || d.full() {
 					c.fallback()
 					return v0 + k + 1
 				}
@@ -304,7 +304,7 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 			c.idx = append(c.idx, i)
 			if added {
 				c.st.int32(v, c.unsigned)
-				if len(d.buf) > limit {
+				if len(d.buf) > limit || d.full() {
 					c.fallback()
 					return v0 + k + 1
 				}
@@ -316,7 +316,7 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 			c.idx = append(c.idx, i)
 			if added {
 				c.st.int(v, c.unsigned)
-				if len(d.buf) > limit {
+				if len(d.buf) > limit || d.full() {
 					c.fallback()
 					return v0 + k + 1
 				}
@@ -328,7 +328,7 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 			c.idx = append(c.idx, i)
 			if added {
 				c.st.float(float64(v))
-				if len(d.buf) > limit {
+				if len(d.buf) > limit || d.full() {
 					c.fallback()
 					return v0 + k + 1
 				}
@@ -340,7 +340,7 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 			c.idx = append(c.idx, i)
 			if added {
 				c.st.float(v)
-				if len(d.buf) > limit {
+				if len(d.buf) > limit || d.full() {
 					c.fallback()
 					return v0 + k + 1
 				}

@@ -27,7 +27,7 @@ import (
 type dict struct {
 	seed  maphash.Seed
 	width int      // 0: BYTE_ARRAY; else bytes per entry (FLBA width or 4/8 for numbers)
-	slots []uint64 // hash<<32 | (entry index + 1); 0 means empty; len is a power of two
+	slots []uint32 // tag<<24 | (entry index + 1); 0 means empty; len is a power of two
 	ents  []dent
 	srcs  []dsrc   // parallel to ents, apart to keep ents small for lookups that miss
 	nums  []uint64 // numeric entries (bit patterns)
@@ -104,9 +104,21 @@ func (d *dict) newInput() { d.gen++ }
 
 const initSlots = 256
 
+// A slot holds an entry's index in its low 24 bits and the top 8 bits of
+// the entry's hash above them, so that most probes of other entries are
+// rejected without reading the entry, in half the memory of a full hash.
+// A dictionary therefore holds at most maxEntries entries (full reports
+// it); past that the column falls back to PLAIN.
+const tagMask = 0xff << 24
+
+var maxEntries = 1<<24 - 1 // a variable so that tests can reach it
+
+// full reports whether the dictionary can take no more entries.
+func (d *dict) full() bool { return len(d.ents) >= maxEntries }
+
 func (d *dict) reset() {
 	if d.slots == nil {
-		d.slots = make([]uint64, initSlots)
+		d.slots = make([]uint32, initSlots)
 	} else if len(d.ents) > 0 {
 		clear(d.slots)
 		d.look = [256]int32{} // only str sets it, and only with entries
@@ -201,15 +213,15 @@ func (d *dict) str(s string) (idx int32, added bool) {
 	}
 	h := uint32(maphash.String(d.seed, s))
 	mask := uint32(len(d.slots) - 1)
-	i := h & mask
+	i, tag := h&mask, h&tagMask
 	for {
 		sl := d.slots[i]
 		if sl == 0 {
 			break
 		}
-		if uint32(sl>>32) == h {
-			k := int32(uint32(sl)) - 1
-			if e := &d.ents[k]; int(e.n) == len(s) && string(d.buf[e.off:e.off+e.n]) == s {
+		if sl&tagMask == tag {
+			k := int32(sl&^tagMask) - 1
+			if e := &d.ents[k]; e.hash == h && int(e.n) == len(s) && string(d.buf[e.off:e.off+e.n]) == s {
 				d.look[lk] = k + 1
 				return d.found(k, p >= 0), false
 			}
@@ -239,7 +251,7 @@ func (d *dict) num(v uint64) (idx int32, added bool) {
 		if sl == 0 {
 			break
 		}
-		if k := int32(uint32(sl)) - 1; uint32(sl>>32) == h && d.nums[k] == v {
+		if k := int32(sl&^tagMask) - 1; sl&tagMask == h&tagMask && d.nums[k] == v {
 			return d.found(k, p >= 0), false
 		}
 		i = (i + 1) & mask
@@ -260,9 +272,9 @@ func (d *dict) add(slot, h, off, n uint32) int32 {
 	k := int32(len(d.ents))
 	d.ents = append(d.ents, dent{off: off, n: n, hash: h})
 	d.srcs = append(d.srcs, dsrc{})
-	d.slots[slot] = uint64(h)<<32 | uint64(k+1)
+	d.slots[slot] = h&tagMask | uint32(k+1)
 	if 2*len(d.ents) > len(d.slots) {
-		d.slots = make([]uint64, 2*len(d.slots))
+		d.slots = make([]uint32, 2*len(d.slots))
 		mask := uint32(len(d.slots) - 1)
 		for j := range d.ents {
 			h := d.ents[j].hash
@@ -270,7 +282,7 @@ func (d *dict) add(slot, h, off, n uint32) int32 {
 			for d.slots[i] != 0 {
 				i = (i + 1) & mask
 			}
-			d.slots[i] = uint64(h)<<32 | uint64(j+1)
+			d.slots[i] = h&tagMask | uint32(j+1)
 		}
 	}
 	return k

@@ -90,3 +90,38 @@ func TestDictReset(t *testing.T) {
 		}
 	}
 }
+
+// A dictionary holds at most maxEntries entries (the slots keep 24 bits of
+// index): a column chunk with more distinct values falls back to PLAIN and
+// reads back whole.
+func TestDictMaxEntries(t *testing.T) {
+	defer func(n int) { maxEntries = n }(maxEntries)
+	maxEntries = 100
+	s, err := NewSchema([]Node{
+		{Name: "s", Type: ByteArray, Logical: String, Dictionary: true},
+		{Name: "n", Type: Int64, Dictionary: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, distinct := range []int{99, 100, 101, 1000} {
+		var rows []grp
+		for i := range 3 * distinct {
+			rows = append(rows, grp{fmt.Sprintf("v%d", i%distinct), int64(i % distinct)})
+		}
+		data := writeFile(t, s, Options{}, rows, 0)
+		_, got := readArrow(t, data)
+		compareRows(t, got, rows)
+		rdr := fileMeta(t, data)
+		for c := range 2 {
+			cc, err := rdr.MetaData().RowGroup(0).ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := distinct < maxEntries; cc.HasDictionaryPage() != want {
+				t.Errorf("%d distinct values, column %d: dictionary page %v, want %v", distinct, c, cc.HasDictionaryPage(), want)
+			}
+		}
+		rdr.Close()
+	}
+}
