@@ -24,6 +24,15 @@ type ColumnData struct {
 	Float  []float32
 	Double []float64
 	Bytes  []string // ByteArray and FixedLenByteArray (each exactly Length bytes)
+
+	// Runs, when not nil, says that rows repeat: the levels and values
+	// above hold len(Runs) rows, and row i stands for Runs[i] (at least 1)
+	// equal rows in a row. The runs add up to the row count of WriteRows.
+	// A column that repeats the same row many times (a resource's
+	// attributes on each of its records) is then checked and looked up in
+	// the dictionary once per run rather than once per row. Leaves under
+	// the same repeated group must have equal Runs.
+	Runs []int32
 }
 
 // colState buffers one column chunk until its row group is flushed.
@@ -50,6 +59,11 @@ type colState struct {
 type cursor struct {
 	slot, val     int // next unconsumed slot and value
 	nslots, nvals int // totals in the ColumnData
+
+	// With Runs: the next run, the rows of the current run not yet
+	// appended, and where the current run's row ends.
+	run, runLeft int
+	rowS, rowV   int
 }
 
 type stats struct {
@@ -101,6 +115,31 @@ func (c *colState) resetChunk() {
 // check validates cd for numRows rows and returns the cursor over it and a
 // rough size estimate in bytes.
 func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
+	l := c.leaf
+	var cur cursor
+	rows := numRows // rows given in the levels and values
+	if cd.Runs != nil {
+		var sum int64
+		for i, n := range cd.Runs {
+			if n < 1 {
+				return cur, 0, fmtlite.Errorf("pqenc: column %q: run %d has %d rows", l.name, i, n)
+			}
+			sum += int64(n)
+		}
+		if sum != int64(numRows) {
+			return cur, 0, fmtlite.Errorf("pqenc: column %q: runs add up to %d rows, want %d", l.name, sum, numRows)
+		}
+		rows = len(cd.Runs)
+	}
+	cur, size, err := c.checkRows(cd, rows)
+	if rows > 0 && rows != numRows {
+		size = size / int64(rows) * int64(numRows)
+	}
+	return cur, size, err
+}
+
+// checkRows is check for rows rows as given (each run counted once).
+func (c *colState) checkRows(cd *ColumnData, numRows int) (cursor, int64, error) {
 	l := c.leaf
 	var cur cursor
 	switch {
@@ -213,6 +252,10 @@ func checkRepeated(l *Leaf, def, rep []uint8) (rows, vals int, err error) {
 
 // appendRows appends the next nrows rows of cd (from cur) to the chunk.
 func (c *colState) appendRows(cd *ColumnData, cur *cursor, nrows, rowsLeft, dictLimit int) {
+	if cd.Runs != nil {
+		c.appendRuns(cd, cur, nrows, dictLimit)
+		return
+	}
 	s0, v0 := cur.slot, cur.val
 	s1, v1 := cur.nslots, cur.nvals
 	if nrows < rowsLeft {
@@ -348,6 +391,86 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 		}
 	}
 	return v1
+}
+
+// appendRuns is appendRows for a column given as runs: each run's row is
+// checked against the dictionary once, then its levels and indices (or
+// PLAIN values) are copied for the run's other rows.
+func (c *colState) appendRuns(cd *ColumnData, cur *cursor, nrows, dictLimit int) {
+	l := c.leaf
+	for nrows > 0 {
+		if cur.runLeft == 0 {
+			cur.runLeft = int(cd.Runs[cur.run])
+			cur.run++
+			s1 := cur.slot + 1
+			if l.MaxRep > 0 {
+				for s1 < cur.nslots && cd.Rep[s1] != 0 {
+					s1++
+				}
+			}
+			v1 := cur.val + (s1 - cur.slot)
+			if l.MaxDef > 0 {
+				v1 = cur.val + countLevel(cd.Def[cur.slot:s1], l.MaxDef)
+			}
+			cur.rowS, cur.rowV = s1, v1
+		}
+		m := min(nrows, cur.runLeft)
+		s0, s1, v0, v1 := cur.slot, cur.rowS, cur.val, cur.rowV
+		if l.MaxDef > 0 {
+			c.def = repeatTail(append(c.def, cd.Def[s0:s1]...), s1-s0, m-1)
+		}
+		if l.MaxRep > 0 {
+			c.rep = repeatTail(append(c.rep, cd.Rep[s0:s1]...), s1-s0, m-1)
+		}
+		c.nslots += m * (s1 - s0)
+		c.nvals += m * (v1 - v0)
+		if v0 < v1 {
+			v := v0
+			if c.dictMode {
+				v = c.appendDict(cd, v0, v1, dictLimit)
+				if c.dictMode {
+					c.idx = repeatTail(c.idx, v1-v0, m-1)
+				}
+			}
+			if !c.dictMode {
+				// Values before v went to the dictionary, then PLAIN when it
+				// fell back: the row's PLAIN bytes end the buffer either way.
+				c.appendPlain(cd, v, v1)
+				c.plain = repeatTail(c.plain, c.plainLen(cd, v0, v1), m-1)
+			}
+		}
+		cur.runLeft -= m
+		nrows -= m
+		if cur.runLeft == 0 {
+			cur.slot, cur.val = s1, v1
+		}
+	}
+}
+
+// plainLen is the length of the PLAIN encoding of values [v0, v1) as
+// appendPlain buffers them.
+func (c *colState) plainLen(cd *ColumnData, v0, v1 int) int {
+	if c.typ != ByteArray {
+		return c.width * (v1 - v0)
+	}
+	n := 4 * (v1 - v0)
+	for _, s := range cd.Bytes[v0:v1] {
+		n += len(s)
+	}
+	return n
+}
+
+// repeatTail appends m more copies of the last n elements of dst.
+func repeatTail[T any](dst []T, n, m int) []T {
+	if n == 0 || m <= 0 {
+		return dst
+	}
+	start, end := len(dst)-n, len(dst)+n*m
+	dst = slices.Grow(dst, n*m)[:end]
+	for w := start + n; w < end; {
+		w += copy(dst[w:end], dst[start:w])
+	}
+	return dst
 }
 
 // fallback switches the chunk from dictionary to PLAIN encoding, re-encoding

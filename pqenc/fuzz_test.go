@@ -186,10 +186,18 @@ func FuzzWriter(f *testing.F) {
 		for r := range rows {
 			rows[r] = make(grp, len(s.fields))
 			for i := range s.fields {
+				if r > 0 && z.n(3) == 1 { // repeated, for runs
+					rows[r][i] = rows[r-1][i]
+					continue
+				}
 				rows[r][i] = z.value(&s.fields[i])
 			}
 		}
-		data2 := writeFile(t, s, opts, rows, 1+z.n(40))
+		shred := shred
+		if z.n(2) == 1 {
+			shred = shredRuns
+		}
+		data2 := writeFileWith(t, s, opts, rows, 1+z.n(40), shred)
 		_, got := readArrow(t, data2)
 		compareRows(t, got, rows)
 	})

@@ -43,6 +43,35 @@ func shred(t testing.TB, s *Schema, rows []grp) []ColumnData {
 	return sh.cols
 }
 
+// shredRuns is shred with every top-level field given as runs: rows whose
+// value of the field equals the row before are counted in that row's run.
+func shredRuns(t testing.TB, s *Schema, rows []grp) []ColumnData {
+	t.Helper()
+	cols := make([]ColumnData, len(s.leaves))
+	leaf := 0
+	for f := range s.fields {
+		var compact []grp
+		runs := []int32{}
+		for i, r := range rows {
+			// %#v tells -0 from 0, so only rows encoded alike are merged.
+			if i > 0 && fmt.Sprintf("%#v", r[f]) == fmt.Sprintf("%#v", rows[i-1][f]) {
+				runs[len(runs)-1]++
+				continue
+			}
+			compact = append(compact, r)
+			runs = append(runs, 1)
+		}
+		cd := shred(t, s, compact)
+		n := countLeaves(&s.fields[f])
+		for j := leaf; j < leaf+n; j++ {
+			cols[j] = cd[j]
+			cols[j].Runs = runs
+		}
+		leaf += n
+	}
+	return cols
+}
+
 type shredder struct {
 	cols   []ColumnData
 	leaves []Leaf
@@ -268,6 +297,12 @@ func arrowValue(t testing.TB, a arrow.Array, i int) any {
 
 // writeFile writes rows in batches of batch rows (all at once if 0).
 func writeFile(t testing.TB, s *Schema, opts Options, rows []grp, batch int) []byte {
+	t.Helper()
+	return writeFileWith(t, s, opts, rows, batch, shred)
+}
+
+// writeFileWith is writeFile with the columns of each batch made by shred.
+func writeFileWith(t testing.TB, s *Schema, opts Options, rows []grp, batch int, shred func(testing.TB, *Schema, []grp) []ColumnData) []byte {
 	t.Helper()
 	w := NewWriter(s, opts)
 	if batch <= 0 {

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/golang/snappy"
 
@@ -209,6 +210,9 @@ func (w *Writer) WriteRows(cols []ColumnData, numRows int) error {
 // group describe the same entries: equal repetition levels and equal
 // definition levels up to that group.
 func checkSiblings(l, ref *Leaf, cd, rd *ColumnData) error {
+	if !slices.Equal(cd.Runs, rd.Runs) {
+		return fmtlite.Errorf("pqenc: column %q: runs differ from those of column %q in the same repeated group", l.name, ref.name)
+	}
 	if len(cd.Rep) != len(rd.Rep) {
 		return fmtlite.Errorf("pqenc: column %q: %d slots but column %q in the same repeated group has %d", l.name, len(cd.Rep), ref.name, len(rd.Rep))
 	}
