@@ -57,6 +57,15 @@ type Logs struct {
 	scopeAttrs          stringMap
 	eventName           []string
 
+	// The columns of a record's resource and scope (service, scope,
+	// resource and scope attributes, schema URLs) hold one row per run of
+	// records from one scope, and runs says how many records each stands
+	// for: pqenc then checks and looks up a resource's attributes once per
+	// run, not once per record. lastScope is the scope of the last record
+	// appended, plus one.
+	runs      []int32
+	lastScope int
+
 	cols []pqenc.ColumnData
 }
 
@@ -132,7 +141,7 @@ func (p *Logs) reset() {
 		resourceAttrs:     p.resourceAttrs.reset(), logAttrs: p.logAttrs.reset(),
 		resourceSchemaURL: p.resourceSchemaURL[:0], scopeSchemaURL: p.scopeSchemaURL[:0],
 		scopeAttrs: p.scopeAttrs.reset(), eventName: p.eventName[:0],
-		cols: p.cols[:0],
+		runs: p.runs[:0], cols: p.cols[:0],
 	}
 }
 
@@ -151,27 +160,28 @@ func (p *Logs) Columns() []pqenc.ColumnData {
 		pqenc.ColumnData{Bytes: p.severityText},
 		pqenc.ColumnData{Int32: p.severityNumber},
 		pqenc.ColumnData{Bytes: p.body},
-		pqenc.ColumnData{Bytes: p.serviceName},
-		pqenc.ColumnData{Def: p.serviceNamespace.def, Bytes: p.serviceNamespace.vals},
-		pqenc.ColumnData{Def: p.serviceInstanceID.def, Bytes: p.serviceInstanceID.vals},
-		pqenc.ColumnData{Bytes: p.scopeName},
-		pqenc.ColumnData{Def: p.scopeVersion.def, Bytes: p.scopeVersion.vals},
+		pqenc.ColumnData{Bytes: p.serviceName, Runs: p.runs},
+		pqenc.ColumnData{Def: p.serviceNamespace.def, Bytes: p.serviceNamespace.vals, Runs: p.runs},
+		pqenc.ColumnData{Def: p.serviceInstanceID.def, Bytes: p.serviceInstanceID.vals, Runs: p.runs},
+		pqenc.ColumnData{Bytes: p.scopeName, Runs: p.runs},
+		pqenc.ColumnData{Def: p.scopeVersion.def, Bytes: p.scopeVersion.vals, Runs: p.runs},
 	)
-	p.cols = p.resourceAttrs.columns(p.cols)
-	p.cols = p.logAttrs.columns(p.cols)
+	p.cols = p.resourceAttrs.columns(p.cols, p.runs)
+	p.cols = p.logAttrs.columns(p.cols, nil)
 	p.cols = append(p.cols,
-		pqenc.ColumnData{Bytes: p.resourceSchemaURL},
-		pqenc.ColumnData{Bytes: p.scopeSchemaURL},
+		pqenc.ColumnData{Bytes: p.resourceSchemaURL, Runs: p.runs},
+		pqenc.ColumnData{Bytes: p.scopeSchemaURL, Runs: p.runs},
 	)
-	p.cols = p.scopeAttrs.columns(p.cols)
+	p.cols = p.scopeAttrs.columns(p.cols, p.runs)
 	p.cols = append(p.cols, pqenc.ColumnData{Bytes: p.eventName})
 	return p.cols
 }
 
-func (m *stringMap) columns(cols []pqenc.ColumnData) []pqenc.ColumnData {
+// columns appends the map's key and value leaves; runs as in pqenc.ColumnData.
+func (m *stringMap) columns(cols []pqenc.ColumnData, runs []int32) []pqenc.ColumnData {
 	return append(cols,
-		pqenc.ColumnData{Def: m.keyDef, Rep: m.rep, Bytes: m.keys},
-		pqenc.ColumnData{Def: m.valDef, Rep: m.rep, Bytes: m.vals},
+		pqenc.ColumnData{Def: m.keyDef, Rep: m.rep, Bytes: m.keys, Runs: runs},
+		pqenc.ColumnData{Def: m.valDef, Rep: m.rep, Bytes: m.vals, Runs: runs},
 	)
 }
 
@@ -337,7 +347,7 @@ func (b *Builder) Build(l *otlp.Logs, now time.Time) Result {
 					p = b.partition(ri.service, hour)
 					lastHour, lastPart = hour, p
 				}
-				b.appendRecord(l, p, r, int64(ts), int64(observed), ri, sl, sc)
+				b.appendRecord(l, p, r, int64(ts), int64(observed), ri, int(si), sl, sc)
 			}
 		}
 	}
@@ -464,7 +474,7 @@ func (b *attrConv) appendKVsLong(keys, vals []string, l *otlp.Common, kvs []otlp
 	return keys, vals
 }
 
-func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, observed int64, ri *resourceInfo, sl *otlp.ScopeLogs, sc *scopeInfo) {
+func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, observed int64, ri *resourceInfo, scope int, sl *otlp.ScopeLogs, sc *scopeInfo) {
 	p.Rows++
 	p.MinTimestamp = min(p.MinTimestamp, ts)
 	p.timestamp = append(p.timestamp, ts)
@@ -482,6 +492,14 @@ func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, obs
 	p.severityText = append(p.severityText, r.SeverityText)
 	p.severityNumber = append(p.severityNumber, r.SeverityNumber)
 	p.body = append(p.body, b.conv.AsString(&l.Common, r.Body))
+	p.logAttrs.add(b.recordAttrs(&l.Common, l.KeyValues[r.Attributes.Start:r.Attributes.End]))
+	p.eventName = append(p.eventName, r.EventName)
+	if p.lastScope == scope+1 {
+		p.runs[len(p.runs)-1]++
+		return
+	}
+	p.lastScope = scope + 1
+	p.runs = append(p.runs, 1)
 	p.serviceName = append(p.serviceName, ri.service)
 	p.serviceNamespace.add(ri.namespace, ri.hasNS)
 	p.serviceInstanceID.add(ri.instance, ri.hasInstance)
@@ -489,9 +507,7 @@ func (b *Builder) appendRecord(l *otlp.Logs, p *Logs, r *otlp.LogRecord, ts, obs
 	// proto3 cannot tell an empty version from none: both are null.
 	p.scopeVersion.add(sl.Version, sl.Version != "")
 	p.resourceAttrs.add(ri.keys, ri.vals)
-	p.logAttrs.add(b.recordAttrs(&l.Common, l.KeyValues[r.Attributes.Start:r.Attributes.End]))
 	p.resourceSchemaURL = append(p.resourceSchemaURL, ri.schemaURL)
 	p.scopeSchemaURL = append(p.scopeSchemaURL, sl.SchemaURL)
 	p.scopeAttrs.add(sc.keys, sc.vals)
-	p.eventName = append(p.eventName, r.EventName)
 }

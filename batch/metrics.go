@@ -121,12 +121,12 @@ func (p *Metrics) Schema() *pqenc.Schema { return ParsedMetricsSchema(p.Type) }
 
 // Columns returns the partition's leaf columns in the order of its schema's leaves.
 func (p *Metrics) Columns() []pqenc.ColumnData {
-	c := p.resourceAttrs.columns(p.cols[:0])
+	c := p.resourceAttrs.columns(p.cols[:0], nil)
 	c = append(c, pqenc.ColumnData{Bytes: p.resourceSchemaURL}, pqenc.ColumnData{Bytes: p.scopeName}, pqenc.ColumnData{Bytes: p.scopeVersion})
-	c = p.scopeAttrs.columns(c)
+	c = p.scopeAttrs.columns(c, nil)
 	c = append(c, pqenc.ColumnData{Int32: p.scopeDropped}, pqenc.ColumnData{Bytes: p.scopeSchemaURL}, pqenc.ColumnData{Bytes: p.serviceName},
 		pqenc.ColumnData{Bytes: p.name}, pqenc.ColumnData{Bytes: p.description}, pqenc.ColumnData{Bytes: p.unit})
-	c = p.attrs.columns(c)
+	c = p.attrs.columns(c, nil)
 	c = append(c, pqenc.ColumnData{Int64: p.start}, pqenc.ColumnData{Int64: p.time})
 	flags := pqenc.ColumnData{Int32: p.flags}
 	temporality := pqenc.ColumnData{Int32: p.temporality}
@@ -157,7 +157,7 @@ func (p *Metrics) Columns() []pqenc.ColumnData {
 			pqenc.ColumnData{Rep: p.quantiles.rep, Def: p.quantiles.def, Double: p.quantile},
 			pqenc.ColumnData{Rep: p.quantiles.rep, Def: p.quantiles.def, Double: p.quantileValue}, flags)
 	}
-	c = p.metadata.columns(c)
+	c = p.metadata.columns(c, nil)
 	p.cols = c
 	return c
 }

@@ -183,9 +183,9 @@ func (p *Traces) Columns() []pqenc.ColumnData {
 		pqenc.ColumnData{Bytes: p.kind},
 		pqenc.ColumnData{Bytes: p.serviceName},
 	)
-	c = p.resourceAttrs.columns(c)
+	c = p.resourceAttrs.columns(c, nil)
 	c = append(c, pqenc.ColumnData{Bytes: p.scopeName}, pqenc.ColumnData{Bytes: p.scopeVersion})
-	c = p.spanAttrs.columns(c)
+	c = p.spanAttrs.columns(c, nil)
 	c = append(c,
 		pqenc.ColumnData{Int64: p.duration},
 		pqenc.ColumnData{Bytes: p.statusCode},
@@ -193,21 +193,21 @@ func (p *Traces) Columns() []pqenc.ColumnData {
 		p.events.col(pqenc.ColumnData{Int64: p.evTime}),
 		p.events.col(pqenc.ColumnData{Bytes: p.evName}),
 	)
-	c = p.evAttrs.columns(c)
+	c = p.evAttrs.columns(c, nil)
 	c = append(c,
 		p.events.col(pqenc.ColumnData{Int32: p.evDropped}),
 		p.links.col(pqenc.ColumnData{Bytes: p.lnTraceID}),
 		p.links.col(pqenc.ColumnData{Bytes: p.lnSpanID}),
 		p.links.col(pqenc.ColumnData{Bytes: p.lnState}),
 	)
-	c = p.lnAttrs.columns(c)
+	c = p.lnAttrs.columns(c, nil)
 	c = append(c,
 		p.links.col(pqenc.ColumnData{Int32: p.lnFlags}),
 		p.links.col(pqenc.ColumnData{Int32: p.lnDropped}),
 		pqenc.ColumnData{Bytes: p.resourceSchemaURL},
 		pqenc.ColumnData{Bytes: p.scopeSchemaURL},
 	)
-	c = p.scopeAttrs.columns(c)
+	c = p.scopeAttrs.columns(c, nil)
 	p.cols = append(c,
 		pqenc.ColumnData{Int32: p.flags},
 		pqenc.ColumnData{Int32: p.dropAttrs},
