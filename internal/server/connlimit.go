@@ -14,13 +14,18 @@ import (
 // Accept waits: new connections queue in the kernel's backlog and their
 // clients wait for an answer, not for a server failing.
 //
-// When a connection must wait for room, onFull(true, true) is called, and
-// onFull(true, false) at most once a second while connections wait: the
-// server then stops keeping connections alive and closes the idle ones,
-// and those that never sent a request, so that waiting clients get their
-// turn instead of waiting out the idle and header timeouts. onFull(false,
-// true) comes once an eighth of the room is free again. onFull is called
-// with no lock held: closing connections calls back into release.
+// When a connection must wait for room, onFull(true, true) is called, then
+// onFull(true, false) every second while connections wait: the server then
+// stops keeping connections alive and closes the idle ones, and those that
+// sent no request for 5 s (net/http's rule), so that waiting clients get
+// their turn instead of waiting out the idle and header timeouts. The
+// squeeze repeats because a silent connection younger than 5 s is spared
+// by the first one. onFull(false, true) comes once the bound is relieved
+// (see release). onFull is called with no lock of
+// connLimit held: closing connections calls back into release. But
+// onFull(false, true) may be called from a connection's Close, which
+// net/http calls with its server's lock held (closing idle connections),
+// so it must not take that lock.
 //
 // gRPC connections are not counted: grpc-go sets TCP_USER_TIMEOUT and
 // pools read buffers only on a *net.TCPConn, which a counting wrapper
@@ -29,9 +34,20 @@ import (
 type connLimit struct {
 	sem     chan struct{}
 	full    atomic.Bool
+	waiters atomic.Int32 // Accepts holding a connection until there is room
+	waited  atomic.Int64 // when a connection last stopped waiting for room (ns)
 	squeeze atomic.Int64 // when onFull(true) was last called (ns)
 	onFull  func(full, first bool)
 }
+
+const (
+	// squeezeEvery is how often onFull(true, false) is called while
+	// connections wait.
+	squeezeEvery = time.Second
+	// calmFor is how long no connection must have waited for room
+	// before keep-alive comes back.
+	calmFor = time.Second
+)
 
 func newConnLimit(n int, onFull func(full, first bool)) *connLimit {
 	if onFull == nil {
@@ -46,7 +62,8 @@ func (c *connLimit) open() int { return len(c.sem) }
 // max is the bound.
 func (c *connLimit) max() int { return cap(c.sem) }
 
-// waiting is called when a connection must wait for room.
+// waiting is called when a connection must wait for room, and again every
+// squeezeEvery while it waits.
 func (c *connLimit) waiting() {
 	now := time.Now().UnixNano()
 	if c.full.CompareAndSwap(false, true) {
@@ -54,18 +71,41 @@ func (c *connLimit) waiting() {
 		c.onFull(true, true)
 		return
 	}
+	// Nine tenths: a tick a little late must not make the next one skip.
 	last := c.squeeze.Load()
-	if now-last < int64(time.Second) || !c.squeeze.CompareAndSwap(last, now) {
+	if now-last < int64(squeezeEvery*9/10) || !c.squeeze.CompareAndSwap(last, now) {
 		return
 	}
 	c.onFull(true, false)
 }
 
+// release gives back the room of a closed connection. Keep-alive comes
+// back only when the bound is relieved: no connection waits, none has for
+// calmFor, and max(2, an eighth) of the room is free. Each time keep-alive
+// goes off, a client may send its next request on an idle connection just
+// as it is closed, and that request fails. While clients want more
+// connections than the bound, a place freed is taken at once, and with
+// keep-alive on, connections kept idle between requests hold the room and
+// the bound is reached again: turned on at the first free place,
+// keep-alive would go on and off all along the overload (at a small bound,
+// several times a second), failing requests each time. It comes back at a
+// connection's close: with keep-alive off, each request ends with one.
 func (c *connLimit) release() {
 	<-c.sem
-	if c.full.Load() && len(c.sem) <= cap(c.sem)-max(1, cap(c.sem)/8) && c.full.CompareAndSwap(true, false) {
+	if c.full.Load() && c.calm() && c.full.CompareAndSwap(true, false) {
 		c.onFull(false, true)
 	}
+}
+
+// calm reports whether the bound is relieved: see release.
+func (c *connLimit) calm() bool {
+	return c.waiters.Load() == 0 && len(c.sem) <= c.resumeAt() &&
+		time.Now().UnixNano()-c.waited.Load() >= int64(calmFor)
+}
+
+// resumeAt is the most connections open at which keep-alive comes back.
+func (c *connLimit) resumeAt() int {
+	return max(0, cap(c.sem)-max(2, cap(c.sem)/8))
 }
 
 // listener returns l with its connections counted against the bound.
@@ -91,10 +131,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.c.sem <- struct{}{}:
 	default:
-		l.c.waiting()
-		select {
-		case l.c.sem <- struct{}{}:
-		case <-l.done:
+		if !l.wait() {
 			conn.Close()
 			return nil, net.ErrClosed
 		}
@@ -107,6 +144,30 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	default:
 	}
 	return &limitConn{Conn: conn, c: l.c}, nil
+}
+
+// wait waits for room, squeezing every squeezeEvery; it reports false when
+// the listener was closed first.
+func (l *limitListener) wait() bool {
+	l.c.waiters.Add(1)
+	defer func() {
+		// Stored first: a release that sees no waiter sees this time.
+		l.c.waited.Store(time.Now().UnixNano())
+		l.c.waiters.Add(-1)
+	}()
+	l.c.waiting()
+	tick := time.NewTicker(squeezeEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case l.c.sem <- struct{}{}:
+			return true
+		case <-tick.C:
+			l.c.waiting()
+		case <-l.done:
+			return false
+		}
+	}
 }
 
 // Close also ends an Accept waiting for room.

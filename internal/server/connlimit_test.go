@@ -2,11 +2,13 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"syscall"
@@ -119,6 +121,7 @@ func TestConnLimit(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Accept still waiting after its listener was closed")
 	}
+	lim.waited.Store(time.Now().Add(-calmFor).UnixNano()) // as if calmFor had passed since
 	second.Close()
 	third.Close()
 	if lim.open() != 0 {
@@ -233,5 +236,257 @@ func TestConnectionLimitDefault(t *testing.T) {
 	cfg.MaxConnections = 5
 	if got := cfg.ConnectionLimit(); got != 5 {
 		t.Errorf("MaxConnections 5: bound %d", got)
+	}
+}
+
+// Keep-alive comes back only when no connection waits, none has for
+// calmFor, and there is room to spare: not as soon as one place is free.
+func TestConnLimitHysteresis(t *testing.T) {
+	var calls []bool // onFull's full, in order; called from this goroutine only
+	lim := newConnLimit(3, func(full, _ bool) { calls = append(calls, full) })
+	want := func(when string, w ...bool) {
+		t.Helper()
+		if fmt.Sprint(calls) != fmt.Sprint(w) {
+			t.Fatalf("onFull calls %v %s, want %v", calls, when, w)
+		}
+	}
+	recent, old := time.Now().UnixNano(), time.Now().Add(-2*calmFor).UnixNano()
+	for range 3 {
+		lim.sem <- struct{}{}
+	}
+	lim.waiters.Add(1) // as an Accept waiting for room does
+	lim.waiting()
+	lim.release()
+	want("after a release with a connection waiting", true)
+	lim.sem <- struct{}{} // the waiting connection takes the room
+	lim.waiters.Add(-1)
+	lim.waited.Store(old)
+	lim.release()
+	want("with 2 of 3 open: one free place is no room to spare", true)
+	lim.waited.Store(recent)
+	lim.release()
+	want("with 1 of 3 open and a connection waiting a moment ago", true)
+	lim.sem <- struct{}{}
+	lim.waited.Store(old)
+	lim.release()
+	want("with 1 of 3 open and none waiting for calmFor", true, false)
+}
+
+// While a connection waits, the squeeze repeats: connections that sent no
+// request, or half a header, make way once they are 5 s old, and the
+// waiting client is served long before the one-minute header timeout.
+func TestServerSqueezeRepeats(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxConnections = 2
+	s := start(t, cfg)
+	silent, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	half, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	if _, err := half.Write([]byte("GET /health HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.conns.open() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want the 2 dialled", s.conns.open())
+		}
+	}
+	// The first squeeze comes at once and spares both (younger than 5 s).
+	began := time.Now()
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 25 * time.Second}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://" + s.HTTPAddr() + "/health")
+	if err != nil {
+		t.Fatalf("client waiting behind two silent connections, after %v: %v", time.Since(began).Round(time.Millisecond), err)
+	}
+	resp.Body.Close()
+	t.Logf("served after %v", time.Since(began).Round(time.Millisecond))
+}
+
+// A connection closed while net/http closes idle connections (its lock
+// held) gives its room back and turns keep-alive on without taking that
+// lock again, even when the bound was reached again in between.
+func TestServerReleaseDuringSqueeze(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxConnections = 1
+	s := start(t, cfg)
+	onFull := s.conns.onFull
+	s.conns.onFull = func(full, first bool) {
+		if !full {
+			s.conns.full.Store(true) // an Accept found the bound reached again
+		}
+		onFull(full, first)
+	}
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://" + s.HTTPAddr() + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// The server marks the connection idle soon after answering.
+	for deadline := time.Now().Add(10 * time.Second); s.conns.open() > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle connection was not closed by SetKeepAlivesEnabled(false)")
+		}
+		s.conns.full.Store(true)
+		done := make(chan struct{})
+		go func() {
+			s.http.SetKeepAlivesEnabled(false) // closes the idle connection: release, onFull(false)
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("SetKeepAlivesEnabled(false) deadlocked: the release path re-entered net/http's lock")
+		}
+	}
+}
+
+// Once the bound is relieved, keep-alive is back: a client reuses its
+// connection.
+func TestServerKeepAliveBack(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxConnections = 2
+	s := start(t, cfg)
+	base := "http://" + s.HTTPAddr()
+	// Two connections with half a header hold the room (the squeeze spares
+	// them for 5 s).
+	var holders []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", s.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("GET /health HTTP/1.1\r\nHost: x\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		holders = append(holders, c)
+	}
+	waited := make(chan error, 1)
+	go func() {
+		client := &http.Client{Transport: &http.Transport{}, Timeout: 25 * time.Second}
+		defer client.CloseIdleConnections()
+		resp, err := client.Get(base + "/health")
+		if err == nil {
+			resp.Body.Close()
+		}
+		waited <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); !s.conns.full.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bound was not reached with a third connection")
+		}
+	}
+	for _, c := range holders {
+		c.Close()
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("the waiting client once the room was free: %v", err)
+	}
+	// Keep-alive comes back at the first connection closed once none has
+	// waited for calmFor: with keep-alive off, each request closes its own.
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	reused := 0
+	for deadline := time.Now().Add(15 * time.Second); reused < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection reused %v after the bound was relieved: keep-alive still off", 15*time.Second)
+		}
+		var r bool
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { r = info.Reused }}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, base+"/health", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch {
+		case r:
+			reused++
+		case reused > 0:
+			t.Fatal("a new connection after one was reused: keep-alive went off again")
+		default:
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// Many keep-alive clients against a small bound: while they exceed it,
+// keep-alive stays off instead of flapping, so no request fails on a
+// connection closed under it. The requests are not retried: each has a
+// body the transport cannot replay.
+func TestServerKeepAliveClientsSmallBound(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxConnections = 3
+	s := start(t, cfg)
+	url := "http://" + s.HTTPAddr() + "/health"
+	// The bound is reached before the clients start: the first squeeze of
+	// an overload may close an idle connection just as its client reuses
+	// it; what must not happen is that again and again while it lasts.
+	var holders []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", s.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		holders = append(holders, c)
+	}
+	waiting, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
+	for deadline := time.Now().Add(5 * time.Second); !s.conns.full.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bound was not reached with 4 connections")
+		}
+	}
+	const clients, requests = 16, 25
+	var (
+		mu       sync.Mutex
+		failures []error
+	)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			client := &http.Client{Transport: &http.Transport{}, Timeout: time.Minute}
+			defer client.CloseIdleConnections()
+			for range requests {
+				req, _ := http.NewRequest(http.MethodPost, url, io.NopCloser(strings.NewReader("x")))
+				req.ContentLength = 1
+				resp, err := client.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusMethodNotAllowed {
+						err = fmt.Errorf("status %d, want 405", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond) // their connections queue behind the holders
+	for _, c := range append(holders, waiting) {
+		c.Close()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Errorf("%d of %d requests failed; first: %v", len(failures), clients*requests, failures[0])
 	}
 }

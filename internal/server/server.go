@@ -78,16 +78,25 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		if n := cfg.ConnectionLimit(); n > 0 {
 			var warned atomic.Int64 // when the bound was last logged (ns): once a minute at most
 			s.conns = newConnLimit(n, func(full, first bool) {
-				switch now, last := time.Now().UnixNano(), warned.Load(); {
-				case full && first && now-last >= int64(time.Minute) && warned.CompareAndSwap(last, now):
-					log.Warn("HTTP connection bound reached: new connections wait to be accepted, and keep-alive is off (idle connections closed) until an eighth of the room is free",
-						"max_connections", n)
-				case !full:
+				if !full {
 					log.Debug("HTTP connections below their bound again: keep-alive back on", "max_connections", n)
+					// Only an atomic store: this may run in a connection's
+					// Close called by net/http with its server's lock held,
+					// where SetKeepAlivesEnabled(false) would deadlock.
+					// If the bound was reached again meanwhile, keep-alive
+					// stays on until the next squeeze, within a second
+					// while a connection waits.
+					s.http.SetKeepAlivesEnabled(true)
+					return
 				}
+				if now, last := time.Now().UnixNano(), warned.Load(); first && now-last >= int64(time.Minute) && warned.CompareAndSwap(last, now) {
+					log.Warn("HTTP connection bound reached: new connections wait to be accepted, and keep-alive is off (idle connections closed) until connections no longer wait and room is free",
+						"max_connections", n)
+				}
+				// Called from Accept, never from a Close.
 				// SetKeepAlivesEnabled(false) also closes the idle
 				// connections, and those that sent no request for 5 s.
-				s.http.SetKeepAlivesEnabled(!s.conns.full.Load())
+				s.http.SetKeepAlivesEnabled(false)
 			})
 			m.connections(s.conns)
 		}

@@ -3,13 +3,16 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,6 +140,51 @@ func TestHealthReadyAndBothReceivers(t *testing.T) {
 	}
 	if code, _ := get(t, base+"/health"); code != 200 {
 		t.Fatalf("/health without storage: %d", code)
+	}
+}
+
+// Stopping the server while a connection waits for room at the HTTP
+// connection bound ends that wait and closes the connection: net/http's
+// Shutdown waits for its Serve to return before anything else.
+func TestStopWhileConnectionWaits(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxConnections = 1
+	// The connection holding the room is in the middle of its request
+	// body: no squeeze closes it, and Shutdown waits for it until
+	// ShutdownTimeout.
+	cfg.ShutdownTimeout = time.Second
+	s, stop := startStoppable(t, cfg)
+	holder, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.Write([]byte("POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\n\x0a")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.conns.open() < 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first connection was not accepted")
+		}
+	}
+	waiting, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
+	for deadline := time.Now().Add(5 * time.Second); s.conns.waiters.Load() < 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second connection is not waiting for room")
+		}
+	}
+	began := time.Now()
+	stop() // fails the test if Serve has not returned within 10 s
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("stop took %v with a ShutdownTimeout of %v", d.Round(time.Millisecond), cfg.ShutdownTimeout)
+	}
+	waiting.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := waiting.Read(make([]byte, 1)); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("client of the connection waiting when the server stopped: read %v, want EOF", err)
 	}
 }
 
