@@ -313,6 +313,9 @@ func (c *colState) appendDict(cd *ColumnData, v0, v1, limit int) int {
 		// of that earlier one, which this call appended back places ago.
 		back := d.back
 		for k, s := range vs {
+			if len(s) == 0 {
+				s = "" // one address for every empty string, so that byAddr knows them
+			}
 			if back > 0 && k >= back {
 				if p := vs[k-back]; unsafe.StringData(p) == unsafe.StringData(s) && len(p) == len(s) {
 					c.idx = append(c.idx, c.idx[len(c.idx)-back])

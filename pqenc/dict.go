@@ -83,7 +83,7 @@ func addrSlot(a uintptr) uintptr { return (a>>3 ^ a>>11) & 255 }
 // string was seen before; it records pos as the new one.
 func (d *dict) byAddr(s string, pos int) (idx int32, before int) {
 	a := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	if e := &d.addrs[addrSlot(a)]; e.addr == a && a != 0 && e.n == uint32(len(s)) && e.gen == d.gen {
+	if e := &d.addrs[addrSlot(a)]; e.addr == a && e.n == uint32(len(s)) && e.gen == d.gen {
 		d.prev = e.idx
 		before, e.pos = e.pos, pos
 		return e.idx, before
