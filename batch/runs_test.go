@@ -16,7 +16,9 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/otlp2parquet/otlp2parquet/otlp"
 	"github.com/otlp2parquet/otlp2parquet/pqenc"
 )
 
@@ -98,36 +100,10 @@ func TestScopeRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdr, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readTable(t, data)
 	defer tbl.Release()
-	col := func(name string) arrow.Array {
-		t.Helper()
-		idx := tbl.Schema().FieldIndices(name)
-		if len(idx) != 1 {
-			t.Fatalf("no column %s", name)
-		}
-		return tbl.Column(idx[0]).Data().Chunk(0)
-	}
-	mapStr := func(m *array.Map, i int) string {
-		start, end := m.ValueOffsets(i)
-		var kv []string
-		for j := start; j < end; j++ {
-			kv = append(kv, m.Keys().(*array.String).Value(int(j))+"="+m.Items().(*array.String).Value(int(j)))
-		}
-		return strings.Join(kv, ",")
-	}
+	col := func(name string) arrow.Array { return tableCol(t, tbl, name) }
+	mapStr := mapString
 	inst, scopeName := col("ServiceInstanceId").(*array.String), col("ScopeName").(*array.String)
 	body := col("Body").(*array.String)
 	resAttrs, scopeAttrs := col("ResourceAttributes").(*array.Map), col("ScopeAttributes").(*array.Map)
@@ -144,4 +120,104 @@ func TestScopeRuns(t *testing.T) {
 			t.Errorf("row %d: ScopeAttributes %q, want %q", i, got, want)
 		}
 	}
+}
+
+// Spans too: the resource and scope columns of traces are runs.
+func TestTraceScopeRuns(t *testing.T) {
+	td := ptrace.NewTraces()
+	var want []string // "instance scope name" of each row of service s at hour 10
+	for _, inst := range []string{"A", "B"} {
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", "s")
+		rs.Resource().Attributes().PutStr("service.instance.id", inst)
+		for _, sc := range []string{"x", "y", "empty"} {
+			ss := rs.ScopeSpans().AppendEmpty()
+			ss.Scope().SetName(inst + sc)
+			ss.Scope().Attributes().PutStr("scope", inst+sc)
+			if sc == "empty" {
+				continue
+			}
+			for i, h := range []int{10, 11, 10, 10} {
+				sp := ss.Spans().AppendEmpty()
+				name := fmt.Sprintf("%s%s-%d", inst, sc, i)
+				sp.SetName(name)
+				start := time.Date(2026, 11, 25, h, 0, i, 0, time.UTC)
+				sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+				sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Millisecond)))
+				if h == 10 {
+					want = append(want, inst+" "+inst+sc+" "+name)
+				}
+			}
+		}
+	}
+	body, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr otlp.Traces
+	if err := otlp.DecodeTracesProto(&tr, body); err != nil {
+		t.Fatal(err)
+	}
+	var b TracesBuilder
+	var p *Traces
+	for _, q := range b.Build(&tr).Partitions {
+		if q.Hour%24 == 10 {
+			p = q
+		}
+	}
+	if p == nil || p.Rows != len(want) {
+		t.Fatalf("partition at hour 10: %+v, want %d rows", p, len(want))
+	}
+	if got := fmt.Sprint(p.runs); got != "[3 3 3 3]" {
+		t.Errorf("runs %s, want [3 3 3 3]", got)
+	}
+	tbl := readTable(t, writeTraces(t, []*Traces{p}))
+	defer tbl.Release()
+	res, scope, name := tableCol(t, tbl, "ResourceAttributes").(*array.Map), tableCol(t, tbl, "ScopeName").(*array.String), tableCol(t, tbl, "SpanName").(*array.String)
+	scopeAttrs := tableCol(t, tbl, "ScopeAttributes").(*array.Map)
+	for i, w := range want {
+		f := strings.Fields(w)
+		if got := mapString(res, i) + " " + scope.Value(i) + " " + name.Value(i); got != "service.name=s,service.instance.id="+f[0]+" "+f[1]+" "+f[2] {
+			t.Errorf("row %d: %q, want %q", i, got, w)
+		}
+		if got := mapString(scopeAttrs, i); got != "scope="+f[1] {
+			t.Errorf("row %d: ScopeAttributes %q, want scope=%s", i, got, f[1])
+		}
+	}
+}
+
+func readTable(t *testing.T, data []byte) arrow.Table {
+	t.Helper()
+	rdr, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+func tableCol(t *testing.T, tbl arrow.Table, name string) arrow.Array {
+	t.Helper()
+	idx := tbl.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		t.Fatalf("no column %s", name)
+	}
+	return tbl.Column(idx[0]).Data().Chunk(0)
+}
+
+func mapString(m *array.Map, i int) string {
+	start, end := m.ValueOffsets(i)
+	var kv []string
+	for j := start; j < end; j++ {
+		kv = append(kv, m.Keys().(*array.String).Value(int(j))+"="+m.Items().(*array.String).Value(int(j)))
+	}
+	return strings.Join(kv, ",")
 }

@@ -132,6 +132,11 @@ type Traces struct {
 	flags                       []int32
 	dropAttrs, dropEv, dropLink []int32
 
+	// runs and lastScope: the resource and scope columns hold one row per
+	// run of spans from one scope, as in Logs.
+	runs      []int32
+	lastScope int
+
 	cols []pqenc.ColumnData
 }
 
@@ -167,7 +172,7 @@ func (p *Traces) reset() {
 		lnAttrs: p.lnAttrs.reset(), lnFlags: p.lnFlags[:0], lnDropped: p.lnDropped[:0],
 		resourceSchemaURL: p.resourceSchemaURL[:0], scopeSchemaURL: p.scopeSchemaURL[:0], scopeAttrs: p.scopeAttrs.reset(),
 		flags: p.flags[:0], dropAttrs: p.dropAttrs[:0], dropEv: p.dropEv[:0], dropLink: p.dropLink[:0],
-		cols: p.cols[:0],
+		runs: p.runs[:0], cols: p.cols[:0],
 	}
 }
 
@@ -181,10 +186,10 @@ func (p *Traces) Columns() []pqenc.ColumnData {
 		pqenc.ColumnData{Bytes: p.traceState},
 		pqenc.ColumnData{Bytes: p.name},
 		pqenc.ColumnData{Bytes: p.kind},
-		pqenc.ColumnData{Bytes: p.serviceName},
+		pqenc.ColumnData{Bytes: p.serviceName, Runs: p.runs},
 	)
-	c = p.resourceAttrs.columns(c, nil)
-	c = append(c, pqenc.ColumnData{Bytes: p.scopeName}, pqenc.ColumnData{Bytes: p.scopeVersion})
+	c = p.resourceAttrs.columns(c, p.runs)
+	c = append(c, pqenc.ColumnData{Bytes: p.scopeName, Runs: p.runs}, pqenc.ColumnData{Bytes: p.scopeVersion, Runs: p.runs})
 	c = p.spanAttrs.columns(c, nil)
 	c = append(c,
 		pqenc.ColumnData{Int64: p.duration},
@@ -204,10 +209,10 @@ func (p *Traces) Columns() []pqenc.ColumnData {
 	c = append(c,
 		p.links.col(pqenc.ColumnData{Int32: p.lnFlags}),
 		p.links.col(pqenc.ColumnData{Int32: p.lnDropped}),
-		pqenc.ColumnData{Bytes: p.resourceSchemaURL},
-		pqenc.ColumnData{Bytes: p.scopeSchemaURL},
+		pqenc.ColumnData{Bytes: p.resourceSchemaURL, Runs: p.runs},
+		pqenc.ColumnData{Bytes: p.scopeSchemaURL, Runs: p.runs},
 	)
-	c = p.scopeAttrs.columns(c, nil)
+	c = p.scopeAttrs.columns(c, p.runs)
 	p.cols = append(c,
 		pqenc.ColumnData{Int32: p.flags},
 		pqenc.ColumnData{Int32: p.dropAttrs},
@@ -272,7 +277,7 @@ func (b *TracesBuilder) Build(t *otlp.Traces) TracesResult {
 					}
 					lastHour, last = hour, p
 				}
-				b.appendSpan(t, last, s, info, ss, &b.scopes[si])
+				b.appendSpan(t, last, s, info, int(si), ss, &b.scopes[si])
 			}
 		}
 	}
@@ -338,7 +343,7 @@ func orZero(id, zero string) string {
 	return id
 }
 
-func (b *TracesBuilder) appendSpan(t *otlp.Traces, p *Traces, s *otlp.Span, ri *resourceInfo, ss *otlp.ScopeSpans, sc *scopeInfo) {
+func (b *TracesBuilder) appendSpan(t *otlp.Traces, p *Traces, s *otlp.Span, ri *resourceInfo, scope int, ss *otlp.ScopeSpans, sc *scopeInfo) {
 	c := &t.Common
 	start := int64(s.StartTimeUnixNano)
 	p.Rows++
@@ -350,10 +355,19 @@ func (b *TracesBuilder) appendSpan(t *otlp.Traces, p *Traces, s *otlp.Span, ri *
 	p.traceState = append(p.traceState, s.TraceState)
 	p.name = append(p.name, s.Name)
 	p.kind = append(p.kind, b.conv.enumString(spanKinds[:], s.Kind))
-	p.serviceName = append(p.serviceName, ri.service)
-	p.resourceAttrs.add(ri.keys, ri.vals)
-	p.scopeName = append(p.scopeName, ss.Name)
-	p.scopeVersion = append(p.scopeVersion, ss.Version)
+	if p.lastScope == scope+1 {
+		p.runs[len(p.runs)-1]++
+	} else {
+		p.lastScope = scope + 1
+		p.runs = append(p.runs, 1)
+		p.serviceName = append(p.serviceName, ri.service)
+		p.resourceAttrs.add(ri.keys, ri.vals)
+		p.scopeName = append(p.scopeName, ss.Name)
+		p.scopeVersion = append(p.scopeVersion, ss.Version)
+		p.resourceSchemaURL = append(p.resourceSchemaURL, ri.schemaURL)
+		p.scopeSchemaURL = append(p.scopeSchemaURL, ss.SchemaURL)
+		p.scopeAttrs.add(sc.keys, sc.vals)
+	}
 	p.spanAttrs.add(b.recordAttrs(c, c.KeyValues[s.Attributes.Start:s.Attributes.End]))
 	p.duration = append(p.duration, int64(s.EndTimeUnixNano)-start)
 	p.statusCode = append(p.statusCode, b.conv.enumString(statusCodes[:], s.StatusCode))
@@ -386,9 +400,6 @@ func (b *TracesBuilder) appendSpan(t *otlp.Traces, p *Traces, s *otlp.Span, ri *
 		p.lnDropped = append(p.lnDropped, int32(l.DroppedAttributesCount))
 	}
 
-	p.resourceSchemaURL = append(p.resourceSchemaURL, ri.schemaURL)
-	p.scopeSchemaURL = append(p.scopeSchemaURL, ss.SchemaURL)
-	p.scopeAttrs.add(sc.keys, sc.vals)
 	p.flags = append(p.flags, int32(s.Flags))
 	p.dropAttrs = append(p.dropAttrs, int32(s.DroppedAttributesCount))
 	p.dropEv = append(p.dropEv, int32(s.DroppedEventsCount))
