@@ -37,7 +37,14 @@ type Metrics struct {
 	bucketVals, posVals, negVals                                  []int64
 	boundVals, quantile, quantileValue                            []float64
 	exemplars                                                     exemplarColumns
-	cols                                                          []pqenc.ColumnData
+
+	// The resource and scope columns hold one row per run of points from
+	// one scope (runs), the metric's name, description, unit and metadata
+	// one per run of points of one metric (metricRuns): see Logs.
+	runs, metricRuns      []int32
+	lastScope, lastMetric int
+
+	cols []pqenc.ColumnData
 }
 
 // opt is an optional leaf: a definition level per row, values where defined.
@@ -112,6 +119,7 @@ func (p *Metrics) reset() {
 		l.reset()
 	}
 	p.monotonic = p.monotonic[:0]
+	p.runs, p.metricRuns, p.lastScope, p.lastMetric = p.runs[:0], p.metricRuns[:0], 0, 0
 	p.cols = p.cols[:0]
 	p.Rows = 0
 }
@@ -121,11 +129,14 @@ func (p *Metrics) Schema() *pqenc.Schema { return ParsedMetricsSchema(p.Type) }
 
 // Columns returns the partition's leaf columns in the order of its schema's leaves.
 func (p *Metrics) Columns() []pqenc.ColumnData {
-	c := p.resourceAttrs.columns(p.cols[:0], nil)
-	c = append(c, pqenc.ColumnData{Bytes: p.resourceSchemaURL}, pqenc.ColumnData{Bytes: p.scopeName}, pqenc.ColumnData{Bytes: p.scopeVersion})
-	c = p.scopeAttrs.columns(c, nil)
-	c = append(c, pqenc.ColumnData{Int32: p.scopeDropped}, pqenc.ColumnData{Bytes: p.scopeSchemaURL}, pqenc.ColumnData{Bytes: p.serviceName},
-		pqenc.ColumnData{Bytes: p.name}, pqenc.ColumnData{Bytes: p.description}, pqenc.ColumnData{Bytes: p.unit})
+	runs, mruns := p.runs, p.metricRuns
+	c := p.resourceAttrs.columns(p.cols[:0], runs)
+	c = append(c, pqenc.ColumnData{Bytes: p.resourceSchemaURL, Runs: runs}, pqenc.ColumnData{Bytes: p.scopeName, Runs: runs},
+		pqenc.ColumnData{Bytes: p.scopeVersion, Runs: runs})
+	c = p.scopeAttrs.columns(c, runs)
+	c = append(c, pqenc.ColumnData{Int32: p.scopeDropped, Runs: runs}, pqenc.ColumnData{Bytes: p.scopeSchemaURL, Runs: runs},
+		pqenc.ColumnData{Bytes: p.serviceName, Runs: runs},
+		pqenc.ColumnData{Bytes: p.name, Runs: mruns}, pqenc.ColumnData{Bytes: p.description, Runs: mruns}, pqenc.ColumnData{Bytes: p.unit, Runs: mruns})
 	c = p.attrs.columns(c, nil)
 	c = append(c, pqenc.ColumnData{Int64: p.start}, pqenc.ColumnData{Int64: p.time})
 	flags := pqenc.ColumnData{Int32: p.flags}
@@ -157,7 +168,7 @@ func (p *Metrics) Columns() []pqenc.ColumnData {
 			pqenc.ColumnData{Rep: p.quantiles.rep, Def: p.quantiles.def, Double: p.quantile},
 			pqenc.ColumnData{Rep: p.quantiles.rep, Def: p.quantiles.def, Double: p.quantileValue}, flags)
 	}
-	c = p.metadata.columns(c, nil)
+	c = p.metadata.columns(c, mruns)
 	p.cols = c
 	return c
 }
@@ -243,19 +254,36 @@ func (mb *MetricsBuilder) Build(m *otlp.Metrics, now time.Time) MetricsResult {
 		p := mb.partition(mt.Type, rinfo.service, ts/NanosPerHour)
 		p.Rows++
 		p.MinTimestamp = min(p.MinTimestamp, ts)
-		sm := &m.Scopes[si]
-		sc := &b.scopes[si]
-		p.resourceAttrs.add(rinfo.keys, rinfo.vals)
-		p.resourceSchemaURL = append(p.resourceSchemaURL, rinfo.schemaURL)
-		p.scopeName = append(p.scopeName, sm.Name)
-		p.scopeVersion = append(p.scopeVersion, sm.Version)
-		p.scopeAttrs.add(sc.keys, sc.vals)
-		p.scopeDropped = append(p.scopeDropped, int32(sm.DroppedAttributesCount))
-		p.scopeSchemaURL = append(p.scopeSchemaURL, sm.SchemaURL)
-		p.serviceName = append(p.serviceName, rinfo.service)
-		p.name = append(p.name, mt.Name)
-		p.description = append(p.description, mt.Description)
-		p.unit = append(p.unit, mt.Unit)
+		if p.lastScope == int(si)+1 {
+			p.runs[len(p.runs)-1]++
+		} else {
+			p.lastScope = int(si) + 1
+			p.runs = append(p.runs, 1)
+			sm := &m.Scopes[si]
+			sc := &b.scopes[si]
+			p.resourceAttrs.add(rinfo.keys, rinfo.vals)
+			p.resourceSchemaURL = append(p.resourceSchemaURL, rinfo.schemaURL)
+			p.scopeName = append(p.scopeName, sm.Name)
+			p.scopeVersion = append(p.scopeVersion, sm.Version)
+			p.scopeAttrs.add(sc.keys, sc.vals)
+			p.scopeDropped = append(p.scopeDropped, int32(sm.DroppedAttributesCount))
+			p.scopeSchemaURL = append(p.scopeSchemaURL, sm.SchemaURL)
+			p.serviceName = append(p.serviceName, rinfo.service)
+		}
+		if p.lastMetric == int(mi)+1 {
+			p.metricRuns[len(p.metricRuns)-1]++
+		} else {
+			p.lastMetric = int(mi) + 1
+			p.metricRuns = append(p.metricRuns, 1)
+			if mi != lastMetric {
+				lastMetric = mi
+				mdKeys, mdVals = b.convert(c, mt.Metadata)
+			}
+			p.name = append(p.name, mt.Name)
+			p.description = append(p.description, mt.Description)
+			p.unit = append(p.unit, mt.Unit)
+			p.metadata.add(mdKeys, mdVals)
+		}
 		p.attrs.add(b.recordAttrs(c, m.KeyValues[h.attrs.Start:h.attrs.End]))
 		p.start = append(p.start, int64(h.start))
 		p.time = append(p.time, ts)
@@ -266,11 +294,6 @@ func (mb *MetricsBuilder) Build(m *otlp.Metrics, now time.Time) MetricsResult {
 		if hasTemporality(mt.Type) {
 			p.temporality = append(p.temporality, mt.AggregationTemporality)
 		}
-		if mi != lastMetric {
-			lastMetric = mi
-			mdKeys, mdVals = b.convert(c, mt.Metadata)
-		}
-		p.metadata.add(mdKeys, mdVals)
 		switch mt.Type {
 		case otlp.MetricGauge, otlp.MetricSum:
 			v := m.NumberPoints[i].Value

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otlp2parquet/otlp2parquet/otlp"
@@ -220,4 +221,68 @@ func mapString(m *array.Map, i int) string {
 		kv = append(kv, m.Keys().(*array.String).Value(int(j))+"="+m.Items().(*array.String).Value(int(j)))
 	}
 	return strings.Join(kv, ",")
+}
+
+// Data points too: the resource and scope columns are runs, and the
+// metric's name, unit and metadata are runs of points of one metric.
+func TestMetricRuns(t *testing.T) {
+	md := pmetric.NewMetrics()
+	var want []string // "instance scope metric unit metadata" of each row at hour 10
+	for _, inst := range []string{"A", "B"} {
+		rm := md.ResourceMetrics().AppendEmpty()
+		rm.Resource().Attributes().PutStr("service.name", "s")
+		rm.Resource().Attributes().PutStr("service.instance.id", inst)
+		for _, sc := range []string{"x", "y"} {
+			sm := rm.ScopeMetrics().AppendEmpty()
+			sm.Scope().SetName(inst + sc)
+			for _, name := range []string{"m1", "m2", "m3"} {
+				mt := sm.Metrics().AppendEmpty()
+				mt.SetName(inst + sc + name)
+				mt.SetUnit("u" + name)
+				mt.Metadata().PutStr("md", name)
+				g := mt.SetEmptyGauge()
+				for i, h := range []int{10, 11, 10} {
+					dp := g.DataPoints().AppendEmpty()
+					dp.SetTimestamp(pcommon.NewTimestampFromTime(time.Date(2026, 11, 25, h, 0, i, 0, time.UTC)))
+					dp.SetIntValue(int64(i))
+					if h == 10 {
+						want = append(want, inst+" "+inst+sc+" "+inst+sc+name+" u"+name+" md="+name)
+					}
+				}
+			}
+		}
+	}
+	body, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m otlp.Metrics
+	if err := otlp.DecodeMetricsProto(&m, body); err != nil {
+		t.Fatal(err)
+	}
+	var b MetricsBuilder
+	var p *Metrics
+	for _, q := range b.Build(&m, time.Unix(0, 0)).Partitions {
+		if q.Hour%24 == 10 {
+			p = q
+		}
+	}
+	if p == nil || p.Rows != len(want) {
+		t.Fatalf("partition at hour 10: %+v, want %d rows", p, len(want))
+	}
+	if got, want := fmt.Sprint(p.runs, p.metricRuns), "[6 6 6 6] [2 2 2 2 2 2 2 2 2 2 2 2]"; got != want {
+		t.Errorf("runs %s, want %s", got, want)
+	}
+	tbl := readTable(t, writeMetrics(t, p))
+	defer tbl.Release()
+	res, scope := tableCol(t, tbl, "ResourceAttributes").(*array.Map), tableCol(t, tbl, "ScopeName").(*array.String)
+	name, unit := tableCol(t, tbl, "MetricName").(*array.String), tableCol(t, tbl, "MetricUnit").(*array.String)
+	meta := tableCol(t, tbl, "MetricMetadata").(*array.Map)
+	for i, w := range want {
+		f := strings.Fields(w)
+		got := strings.Join([]string{mapString(res, i), scope.Value(i), name.Value(i), unit.Value(i), mapString(meta, i)}, " ")
+		if got != "service.name=s,service.instance.id="+f[0]+" "+strings.Join(f[1:], " ") {
+			t.Errorf("row %d: %q, want %q", i, got, w)
+		}
+	}
 }
