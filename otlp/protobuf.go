@@ -590,11 +590,21 @@ func (d *Decoder) attr(b []byte, n int, typ protowire.Type, a *attrs) ([]byte, e
 		if i == cap(c.KeyValues) {
 			c.KeyValues = slices.Grow(c.KeyValues, 1)
 		}
-		if c.KeyValues = c.KeyValues[:i+1]; scalarKV(m, &c.KeyValues[i]) {
+		j := 0 // the attribute's position in the item
+		if a.direct >= 0 {
+			j = i - a.direct
+		}
+		var prev string
+		if j < len(d.recKeys) {
+			prev = d.recKeys[j]
+		}
+		if c.KeyValues = c.KeyValues[:i+1]; scalarKV(m, &c.KeyValues[i], prev) {
 			if a.direct < 0 {
 				a.direct = i
 			}
-			d.shareKey(&c.KeyValues[i].Key, i-a.direct)
+			if k := c.KeyValues[i].Key; unsafe.StringData(k) != unsafe.StringData(prev) || len(k) != len(prev) {
+				d.shareKey(&c.KeyValues[i].Key, j)
+			}
 			return b, nil
 		}
 		c.KeyValues = c.KeyValues[:i]
@@ -656,7 +666,7 @@ func (d *Decoder) id(b []byte, n int, typ protowire.Type, name string, size int)
 // keyValue decodes one KeyValue at nesting depth and appends it to kvs.
 func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, error) {
 	if n := len(kvs); n < cap(kvs) {
-		if kvs = kvs[:n+1]; scalarKV(b, &kvs[n]) {
+		if kvs = kvs[:n+1]; scalarKV(b, &kvs[n], "") {
 			return kvs, nil
 		}
 		kvs = kvs[:n]
@@ -716,13 +726,23 @@ func (d *Decoder) keyValue(b []byte, kvs []KeyValue, depth int) ([]KeyValue, err
 // scalarValue), with one-byte tags and lengths. ok is false for anything
 // else (then call keyValue, which also reports any error).
 // On success it sets all of *kv; otherwise *kv holds garbage.
-func scalarKV(b []byte, kv *KeyValue) bool {
+//
+// A key equal to prev (a key already decoded, so valid UTF-8) becomes prev
+// without being validated again: see shareKey.
+func scalarKV(b []byte, kv *KeyValue, prev string) bool {
 	if len(b) >= 4 && b[0] == 1<<3|2 {
 		if kl := int(b[1]); kl < 0x80 && kl+4 <= len(b) && b[2+kl] == 2<<3|2 {
 			key, v := b[2:2+kl], b[4+kl:]
-			if vl := b[3+kl]; vl < 0x80 && int(vl) == len(v) && (asciiShort(key) || utf8.Valid(key)) {
+			if vl := b[3+kl]; vl < 0x80 && int(vl) == len(v) {
+				k := prev
+				if string(key) != prev {
+					if !asciiShort(key) && !utf8.Valid(key) {
+						return false
+					}
+					k = unsafeString(key)
+				}
 				if scalarValue(v, &kv.Value) {
-					kv.Key, kv.KeyStrindex = unsafeString(key), 0
+					kv.Key, kv.KeyStrindex = k, 0
 					return true
 				}
 			}

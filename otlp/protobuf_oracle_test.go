@@ -1,7 +1,9 @@
 package otlp_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -317,5 +319,39 @@ func TestProtoDeepNestingPath(t *testing.T) {
 	want := "resource_logs[0].scope_logs[0].log_records[0].body" + strings.Repeat(".array_value.values[0]", otlp.MaxDepth) + ".array_value"
 	if e.Path() != want {
 		t.Fatalf("path %s\nwant %s", e.Path(), want)
+	}
+}
+
+// A record's attribute key equal to the key at its position in the record
+// before skips the UTF-8 check (it passed it there): a key of the same
+// length that differs, invalid, is still refused, in the first record or a
+// later one, and the same keys in valid records are accepted alike.
+func TestProtoKeyCheckedAfterEqualKey(t *testing.T) {
+	valid := "http.request.method"
+	invalid := "http.request.m\xffthod" // as long as valid
+	logs := func(keys ...string) []byte {
+		var recs [][]byte
+		for _, k := range keys {
+			recs = append(recs, lenf(2, attr(valid, strf(1, "GET")), attr(k, strf(1, "v"))))
+		}
+		return lenf(1, lenf(2, recs...))
+	}
+	ok := logs(valid, valid, valid)
+	if _, err := officialProto(ok); err != nil {
+		t.Fatal(err)
+	}
+	var l otlp.Logs
+	if err := otlp.DecodeLogsProto(&l, ok); err != nil {
+		t.Fatalf("valid keys: %v", err)
+	}
+	for i, in := range [][]byte{logs(invalid, valid), logs(valid, invalid), logs(valid, valid, invalid)} {
+		if _, err := officialProto(in); err == nil {
+			t.Fatal("official decoder accepts it")
+		}
+		var l otlp.Logs
+		err := otlp.DecodeLogsProto(&l, in)
+		rec := []int{0, 1, 2}[i]
+		off := bytes.Index(in, strf(1, invalid))
+		checkError(t, err, "protobuf", "not valid UTF-8", fmt.Sprintf("resource_logs[0].scope_logs[0].log_records[%d].attributes[1].key", rec), off)
 	}
 }
