@@ -24,7 +24,13 @@
 //     whole chunk falls back to PLAIN (the values seen so far are re-encoded
 //     from the dictionary), so a chunk never mixes encodings and readers see
 //     either a fully dictionary-encoded chunk or none at all. The next row
-//     group starts with a dictionary again.
+//     group starts with a dictionary again. A dictionary holds at most 2^24-1
+//     entries (a hash slot keeps 24 bits of index); past that, PLAIN too.
+//   - Repeated rows given once: a column whose rows come in runs of equal
+//     rows (ColumnData.Runs; a resource's attributes on each of its records)
+//     is checked and looked up in the dictionary once per run, and its
+//     levels and indices copied for the rest. The file is the same byte for
+//     byte as with every row given.
 //   - Snappy compression per page (the usual default, cheap in CPU and code).
 //   - Column chunk statistics: null_count (slots whose definition level is
 //     below the maximum, as arrow and parquet-java count them) and
