@@ -292,7 +292,10 @@ func RejectedMessage(s Signal, n int, reason string) string {
 // undo deletes objects of a request that failed, so that a client's retry
 // does not leave them twice. It is best effort: the store may be down.
 func (p *Pipeline) undo(objs []Object) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A timer rather than context.WithTimeout: its context type would keep
+	// the time package's formatting (about 10 KB of gzip) in the Worker.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(10*time.Second, cancel).Stop()
 	defer cancel()
 	for _, o := range objs {
 		_ = p.bucket.Delete(ctx, o.Key)

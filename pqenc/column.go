@@ -117,31 +117,21 @@ func (c *colState) resetChunk() {
 func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 	l := c.leaf
 	var cur cursor
-	rows := numRows // rows given in the levels and values
+	total := numRows
 	if cd.Runs != nil {
+		// The levels and values hold a row per run.
 		var sum int64
 		for i, n := range cd.Runs {
 			if n < 1 {
-				return cur, 0, fmtlite.Errorf("pqenc: column %q: run %d has %d rows", l.name, i, n)
+				return cur, 0, fmtlite.Errorf("pqenc: column %q: run %d has %d rows", l.name, i, int(n))
 			}
 			sum += int64(n)
 		}
 		if sum != int64(numRows) {
 			return cur, 0, fmtlite.Errorf("pqenc: column %q: runs add up to %d rows, want %d", l.name, sum, numRows)
 		}
-		rows = len(cd.Runs)
+		numRows = len(cd.Runs)
 	}
-	cur, size, err := c.checkRows(cd, rows)
-	if rows > 0 && rows != numRows {
-		size = size / int64(rows) * int64(numRows)
-	}
-	return cur, size, err
-}
-
-// checkRows is check for rows rows as given (each run counted once).
-func (c *colState) checkRows(cd *ColumnData, numRows int) (cursor, int64, error) {
-	l := c.leaf
-	var cur cursor
 	switch {
 	case l.MaxRep > 0:
 		if len(cd.Def) != len(cd.Rep) {
@@ -213,6 +203,9 @@ func (c *colState) checkRows(cd *ColumnData, numRows int) (cursor, int64, error)
 		size += int64(n) * int64(c.width)
 	default:
 		size += int64(n) * int64(c.width)
+	}
+	if numRows > 0 && numRows != total {
+		size = size / int64(numRows) * int64(total)
 	}
 	return cur, size, nil
 }
@@ -432,7 +425,7 @@ func (c *colState) appendRuns(cd *ColumnData, cur *cursor, nrows, dictLimit int)
 			if c.dictMode {
 				v = c.appendDict(cd, v0, v1, dictLimit)
 				if c.dictMode {
-					c.idx = repeatTail(c.idx, v1-v0, m-1)
+					c.idx = repeatTail32(c.idx, v1-v0, m-1)
 				}
 			}
 			if !c.dictMode {
@@ -463,17 +456,33 @@ func (c *colState) plainLen(cd *ColumnData, v0, v1 int) int {
 	return n
 }
 
-// repeatTail appends m more copies of the last n elements of dst.
-func repeatTail[T any](dst []T, n, m int) []T {
+// repeatTail appends m more copies of the last n bytes of dst.
+func repeatTail(dst []byte, n, m int) []byte {
 	if n == 0 || m <= 0 {
 		return dst
 	}
-	start, end := len(dst)-n, len(dst)+n*m
-	dst = slices.Grow(dst, n*m)[:end]
-	for w := start + n; w < end; {
-		w += copy(dst[w:end], dst[start:w])
-	}
+	at := len(dst)
+	dst = slices.Grow(dst, n*m)[:at+n*m]
+	fillRepeat(dst, at-n, at)
 	return dst
+}
+
+// repeatTail32 is repeatTail for dictionary indices.
+func repeatTail32(dst []int32, n, m int) []int32 {
+	if n == 0 || m <= 0 {
+		return dst
+	}
+	at := len(dst)
+	dst = slices.Grow(dst, n*m)[:at+n*m]
+	fillRepeat(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 4*len(dst)), 4*(at-n), 4*at)
+	return dst
+}
+
+// fillRepeat fills b[w:] with copies of b[start:w], doubling what it copies.
+func fillRepeat(b []byte, start, w int) {
+	for w < len(b) {
+		w += copy(b[w:], b[start:w])
+	}
 }
 
 // fallback switches the chunk from dictionary to PLAIN encoding, re-encoding
