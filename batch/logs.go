@@ -151,38 +151,32 @@ func (m *stringMap) reset() stringMap {
 
 // Columns returns the partition's leaf columns in the order of LogsSchema's leaves.
 func (p *Logs) Columns() []pqenc.ColumnData {
-	p.cols = append(p.cols[:0],
-		pqenc.ColumnData{Int64: p.timestamp},
-		pqenc.ColumnData{Int64: p.observed},
-		pqenc.ColumnData{Bytes: p.traceID},
-		pqenc.ColumnData{Bytes: p.spanID},
-		pqenc.ColumnData{Int32: p.flags},
-		pqenc.ColumnData{Bytes: p.severityText},
-		pqenc.ColumnData{Int32: p.severityNumber},
-		pqenc.ColumnData{Bytes: p.body},
-		pqenc.ColumnData{Bytes: p.serviceName, Runs: p.runs},
-		pqenc.ColumnData{Def: p.serviceNamespace.def, Bytes: p.serviceNamespace.vals, Runs: p.runs},
-		pqenc.ColumnData{Def: p.serviceInstanceID.def, Bytes: p.serviceInstanceID.vals, Runs: p.runs},
-		pqenc.ColumnData{Bytes: p.scopeName, Runs: p.runs},
-		pqenc.ColumnData{Def: p.scopeVersion.def, Bytes: p.scopeVersion.vals, Runs: p.runs},
-	)
-	p.cols = p.resourceAttrs.columns(p.cols, p.runs)
-	p.cols = p.logAttrs.columns(p.cols, nil)
-	p.cols = append(p.cols,
-		pqenc.ColumnData{Bytes: p.resourceSchemaURL, Runs: p.runs},
-		pqenc.ColumnData{Bytes: p.scopeSchemaURL, Runs: p.runs},
-	)
-	p.cols = p.scopeAttrs.columns(p.cols, p.runs)
-	p.cols = append(p.cols, pqenc.ColumnData{Bytes: p.eventName})
+	c, runs := p.cols[:0], p.runs
+	c = leaf(c, nil, nil, p.timestamp, nil)
+	c = leaf(c, nil, nil, p.observed, nil)
+	c = leaf(c, nil, nil, p.traceID, nil)
+	c = leaf(c, nil, nil, p.spanID, nil)
+	c = leaf(c, nil, nil, p.flags, nil)
+	c = leaf(c, nil, nil, p.severityText, nil)
+	c = leaf(c, nil, nil, p.severityNumber, nil)
+	c = leaf(c, nil, nil, p.body, nil)
+	c = leaf(c, nil, nil, p.serviceName, runs)
+	c = leaf(c, nil, p.serviceNamespace.def, p.serviceNamespace.vals, runs)
+	c = leaf(c, nil, p.serviceInstanceID.def, p.serviceInstanceID.vals, runs)
+	c = leaf(c, nil, nil, p.scopeName, runs)
+	c = leaf(c, nil, p.scopeVersion.def, p.scopeVersion.vals, runs)
+	c = p.resourceAttrs.columns(c, runs)
+	c = p.logAttrs.columns(c, nil)
+	c = leaf(c, nil, nil, p.resourceSchemaURL, runs)
+	c = leaf(c, nil, nil, p.scopeSchemaURL, runs)
+	c = p.scopeAttrs.columns(c, runs)
+	p.cols = leaf(c, nil, nil, p.eventName, nil)
 	return p.cols
 }
 
 // columns appends the map's key and value leaves; runs as in pqenc.ColumnData.
 func (m *stringMap) columns(cols []pqenc.ColumnData, runs []int32) []pqenc.ColumnData {
-	return append(cols,
-		pqenc.ColumnData{Def: m.keyDef, Rep: m.rep, Bytes: m.keys, Runs: runs},
-		pqenc.ColumnData{Def: m.valDef, Rep: m.rep, Bytes: m.vals, Runs: runs},
-	)
+	return leaf(leaf(cols, m.rep, m.keyDef, m.keys, runs), m.rep, m.valDef, m.vals, runs)
 }
 
 // Schema is the parsed LogsSchema.

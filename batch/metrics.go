@@ -131,58 +131,77 @@ func (p *Metrics) Schema() *pqenc.Schema { return ParsedMetricsSchema(p.Type) }
 func (p *Metrics) Columns() []pqenc.ColumnData {
 	runs, mruns := p.runs, p.metricRuns
 	c := p.resourceAttrs.columns(p.cols[:0], runs)
-	c = append(c, pqenc.ColumnData{Bytes: p.resourceSchemaURL, Runs: runs}, pqenc.ColumnData{Bytes: p.scopeName, Runs: runs},
-		pqenc.ColumnData{Bytes: p.scopeVersion, Runs: runs})
+	c = leaf(c, nil, nil, p.resourceSchemaURL, runs)
+	c = leaf(c, nil, nil, p.scopeName, runs)
+	c = leaf(c, nil, nil, p.scopeVersion, runs)
 	c = p.scopeAttrs.columns(c, runs)
-	c = append(c, pqenc.ColumnData{Int32: p.scopeDropped, Runs: runs}, pqenc.ColumnData{Bytes: p.scopeSchemaURL, Runs: runs},
-		pqenc.ColumnData{Bytes: p.serviceName, Runs: runs},
-		pqenc.ColumnData{Bytes: p.name, Runs: mruns}, pqenc.ColumnData{Bytes: p.description, Runs: mruns}, pqenc.ColumnData{Bytes: p.unit, Runs: mruns})
+	c = leaf(c, nil, nil, p.scopeDropped, runs)
+	c = leaf(c, nil, nil, p.scopeSchemaURL, runs)
+	c = leaf(c, nil, nil, p.serviceName, runs)
+	c = leaf(c, nil, nil, p.name, mruns)
+	c = leaf(c, nil, nil, p.description, mruns)
+	c = leaf(c, nil, nil, p.unit, mruns)
 	c = p.attrs.columns(c, nil)
-	c = append(c, pqenc.ColumnData{Int64: p.start}, pqenc.ColumnData{Int64: p.time})
-	flags := pqenc.ColumnData{Int32: p.flags}
-	temporality := pqenc.ColumnData{Int32: p.temporality}
-	valueInt := pqenc.ColumnData{Def: p.valueInt.def, Int64: p.valueInt.vals}
-	optDouble := func(o *opt[float64]) pqenc.ColumnData { return pqenc.ColumnData{Def: o.def, Double: o.vals} }
+	c = leaf(c, nil, nil, p.start, nil)
+	c = leaf(c, nil, nil, p.time, nil)
 	switch p.Type {
 	case otlp.MetricGauge, otlp.MetricSum:
-		c = append(c, optDouble(&p.value), flags)
+		c = leaf(c, nil, p.value.def, p.value.vals, nil)
+		c = leaf(c, nil, nil, p.flags, nil)
 		c = p.exemplars.columns(c)
 		if p.Type == otlp.MetricSum {
-			c = append(c, temporality, pqenc.ColumnData{Bool: p.monotonic})
+			c = leaf(c, nil, nil, p.temporality, nil)
+			c = leaf(c, nil, nil, p.monotonic, nil)
 		}
-		c = append(c, valueInt)
+		c = leaf(c, nil, p.valueInt.def, p.valueInt.vals, nil)
 	case otlp.MetricHistogram:
-		c = append(c, pqenc.ColumnData{Int64: p.count}, optDouble(&p.sum),
-			pqenc.ColumnData{Rep: p.buckets.rep, Def: p.buckets.def, Int64: p.bucketVals},
-			pqenc.ColumnData{Rep: p.bounds.rep, Def: p.bounds.def, Double: p.boundVals})
+		c = leaf(c, nil, nil, p.count, nil)
+		c = leaf(c, nil, p.sum.def, p.sum.vals, nil)
+		c = leaf(c, p.buckets.rep, p.buckets.def, p.bucketVals, nil)
+		c = leaf(c, p.bounds.rep, p.bounds.def, p.boundVals, nil)
 		c = p.exemplars.columns(c)
-		c = append(c, flags, optDouble(&p.min), optDouble(&p.max), temporality)
+		c = p.histogramTail(c)
 	case otlp.MetricExponentialHistogram:
-		c = append(c, pqenc.ColumnData{Int64: p.count}, optDouble(&p.sum), pqenc.ColumnData{Int32: p.scale}, pqenc.ColumnData{Int64: p.zeroCount},
-			pqenc.ColumnData{Int32: p.posOffset}, pqenc.ColumnData{Rep: p.pos.rep, Def: p.pos.def, Int64: p.posVals},
-			pqenc.ColumnData{Int32: p.negOffset}, pqenc.ColumnData{Rep: p.neg.rep, Def: p.neg.def, Int64: p.negVals})
+		c = leaf(c, nil, nil, p.count, nil)
+		c = leaf(c, nil, p.sum.def, p.sum.vals, nil)
+		c = leaf(c, nil, nil, p.scale, nil)
+		c = leaf(c, nil, nil, p.zeroCount, nil)
+		c = leaf(c, nil, nil, p.posOffset, nil)
+		c = leaf(c, p.pos.rep, p.pos.def, p.posVals, nil)
+		c = leaf(c, nil, nil, p.negOffset, nil)
+		c = leaf(c, p.neg.rep, p.neg.def, p.negVals, nil)
 		c = p.exemplars.columns(c)
-		c = append(c, flags, optDouble(&p.min), optDouble(&p.max), temporality, pqenc.ColumnData{Double: p.zeroThreshold})
+		c = p.histogramTail(c)
+		c = leaf(c, nil, nil, p.zeroThreshold, nil)
 	case otlp.MetricSummary:
-		c = append(c, pqenc.ColumnData{Int64: p.count}, pqenc.ColumnData{Double: p.sum.vals},
-			pqenc.ColumnData{Rep: p.quantiles.rep, Def: p.quantiles.def, Double: p.quantile},
-			pqenc.ColumnData{Rep: p.quantiles.rep, Def: p.quantiles.def, Double: p.quantileValue}, flags)
+		c = leaf(c, nil, nil, p.count, nil)
+		c = leaf(c, nil, nil, p.sum.vals, nil)
+		c = leaf(c, p.quantiles.rep, p.quantiles.def, p.quantile, nil)
+		c = leaf(c, p.quantiles.rep, p.quantiles.def, p.quantileValue, nil)
+		c = leaf(c, nil, nil, p.flags, nil)
 	}
 	c = p.metadata.columns(c, mruns)
 	p.cols = c
 	return c
 }
 
+// histogramTail appends the columns that follow the exemplars in both
+// histogram tables.
+func (p *Metrics) histogramTail(c []pqenc.ColumnData) []pqenc.ColumnData {
+	c = leaf(c, nil, nil, p.flags, nil)
+	c = leaf(c, nil, p.min.def, p.min.vals, nil)
+	c = leaf(c, nil, p.max.def, p.max.vals, nil)
+	return leaf(c, nil, nil, p.temporality, nil)
+}
+
 func (e *exemplarColumns) columns(c []pqenc.ColumnData) []pqenc.ColumnData {
-	return append(c,
-		pqenc.ColumnData{Rep: e.attrRep, Def: e.keyDef, Bytes: e.keys},
-		pqenc.ColumnData{Rep: e.attrRep, Def: e.valDef, Bytes: e.vals},
-		pqenc.ColumnData{Rep: e.rep, Def: e.def, Int64: e.time},
-		pqenc.ColumnData{Rep: e.rep, Def: e.valueDef, Double: e.value},
-		pqenc.ColumnData{Rep: e.rep, Def: e.def, Bytes: e.spanID},
-		pqenc.ColumnData{Rep: e.rep, Def: e.def, Bytes: e.traceID},
-		pqenc.ColumnData{Rep: e.rep, Def: e.intDef, Int64: e.valueInt},
-	)
+	c = leaf(c, e.attrRep, e.keyDef, e.keys, nil)
+	c = leaf(c, e.attrRep, e.valDef, e.vals, nil)
+	c = leaf(c, e.rep, e.def, e.time, nil)
+	c = leaf(c, e.rep, e.valueDef, e.value, nil)
+	c = leaf(c, e.rep, e.def, e.spanID, nil)
+	c = leaf(c, e.rep, e.def, e.traceID, nil)
+	return leaf(c, e.rep, e.intDef, e.valueInt, nil)
 }
 
 // MetricsResult is what MetricsBuilder.Build made of a request.

@@ -155,12 +155,6 @@ func (l *list) add(n int) {
 
 func (l *list) reset() list { return list{l.rep[:0], l.def[:0]} }
 
-// col is a leaf of the list's structs holding vals.
-func (l *list) col(cd pqenc.ColumnData) pqenc.ColumnData {
-	cd.Rep, cd.Def = l.rep, l.def
-	return cd
-}
-
 func (p *Traces) reset() {
 	*p = Traces{
 		timestamp: p.timestamp[:0], traceID: p.traceID[:0], spanID: p.spanID[:0], parentID: p.parentID[:0],
@@ -178,47 +172,40 @@ func (p *Traces) reset() {
 
 // Columns returns the partition's leaf columns in the order of TracesSchema's leaves.
 func (p *Traces) Columns() []pqenc.ColumnData {
-	c := append(p.cols[:0],
-		pqenc.ColumnData{Int64: p.timestamp},
-		pqenc.ColumnData{Bytes: p.traceID},
-		pqenc.ColumnData{Bytes: p.spanID},
-		pqenc.ColumnData{Bytes: p.parentID},
-		pqenc.ColumnData{Bytes: p.traceState},
-		pqenc.ColumnData{Bytes: p.name},
-		pqenc.ColumnData{Bytes: p.kind},
-		pqenc.ColumnData{Bytes: p.serviceName, Runs: p.runs},
-	)
-	c = p.resourceAttrs.columns(c, p.runs)
-	c = append(c, pqenc.ColumnData{Bytes: p.scopeName, Runs: p.runs}, pqenc.ColumnData{Bytes: p.scopeVersion, Runs: p.runs})
+	c, runs := p.cols[:0], p.runs
+	c = leaf(c, nil, nil, p.timestamp, nil)
+	c = leaf(c, nil, nil, p.traceID, nil)
+	c = leaf(c, nil, nil, p.spanID, nil)
+	c = leaf(c, nil, nil, p.parentID, nil)
+	c = leaf(c, nil, nil, p.traceState, nil)
+	c = leaf(c, nil, nil, p.name, nil)
+	c = leaf(c, nil, nil, p.kind, nil)
+	c = leaf(c, nil, nil, p.serviceName, runs)
+	c = p.resourceAttrs.columns(c, runs)
+	c = leaf(c, nil, nil, p.scopeName, runs)
+	c = leaf(c, nil, nil, p.scopeVersion, runs)
 	c = p.spanAttrs.columns(c, nil)
-	c = append(c,
-		pqenc.ColumnData{Int64: p.duration},
-		pqenc.ColumnData{Bytes: p.statusCode},
-		pqenc.ColumnData{Bytes: p.statusMessage},
-		p.events.col(pqenc.ColumnData{Int64: p.evTime}),
-		p.events.col(pqenc.ColumnData{Bytes: p.evName}),
-	)
+	c = leaf(c, nil, nil, p.duration, nil)
+	c = leaf(c, nil, nil, p.statusCode, nil)
+	c = leaf(c, nil, nil, p.statusMessage, nil)
+	ev, ln := &p.events, &p.links
+	c = leaf(c, ev.rep, ev.def, p.evTime, nil)
+	c = leaf(c, ev.rep, ev.def, p.evName, nil)
 	c = p.evAttrs.columns(c, nil)
-	c = append(c,
-		p.events.col(pqenc.ColumnData{Int32: p.evDropped}),
-		p.links.col(pqenc.ColumnData{Bytes: p.lnTraceID}),
-		p.links.col(pqenc.ColumnData{Bytes: p.lnSpanID}),
-		p.links.col(pqenc.ColumnData{Bytes: p.lnState}),
-	)
+	c = leaf(c, ev.rep, ev.def, p.evDropped, nil)
+	c = leaf(c, ln.rep, ln.def, p.lnTraceID, nil)
+	c = leaf(c, ln.rep, ln.def, p.lnSpanID, nil)
+	c = leaf(c, ln.rep, ln.def, p.lnState, nil)
 	c = p.lnAttrs.columns(c, nil)
-	c = append(c,
-		p.links.col(pqenc.ColumnData{Int32: p.lnFlags}),
-		p.links.col(pqenc.ColumnData{Int32: p.lnDropped}),
-		pqenc.ColumnData{Bytes: p.resourceSchemaURL, Runs: p.runs},
-		pqenc.ColumnData{Bytes: p.scopeSchemaURL, Runs: p.runs},
-	)
-	c = p.scopeAttrs.columns(c, p.runs)
-	p.cols = append(c,
-		pqenc.ColumnData{Int32: p.flags},
-		pqenc.ColumnData{Int32: p.dropAttrs},
-		pqenc.ColumnData{Int32: p.dropEv},
-		pqenc.ColumnData{Int32: p.dropLink},
-	)
+	c = leaf(c, ln.rep, ln.def, p.lnFlags, nil)
+	c = leaf(c, ln.rep, ln.def, p.lnDropped, nil)
+	c = leaf(c, nil, nil, p.resourceSchemaURL, runs)
+	c = leaf(c, nil, nil, p.scopeSchemaURL, runs)
+	c = p.scopeAttrs.columns(c, runs)
+	c = leaf(c, nil, nil, p.flags, nil)
+	c = leaf(c, nil, nil, p.dropAttrs, nil)
+	c = leaf(c, nil, nil, p.dropEv, nil)
+	p.cols = leaf(c, nil, nil, p.dropLink, nil)
 	return p.cols
 }
 
