@@ -1,8 +1,6 @@
 package batch
 
 import (
-	"bytes"
-	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"google.golang.org/protobuf/proto"
@@ -186,20 +181,7 @@ func writeTraces(t testing.TB, parts []*Traces) []byte {
 func TestTracesArrow(t *testing.T) {
 	tr, _ := edgeTraces(t)
 	var b TracesBuilder
-	data := writeTraces(t, b.Build(tr).Partitions)
-	rdr, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readTable(t, writeTraces(t, b.Build(tr).Partitions))
 	defer tbl.Release()
 	wantTypes := map[string]string{
 		"Timestamp":          "timestamp[ns, tz=UTC]",
