@@ -293,7 +293,7 @@ func RejectedMessage(s Signal, n int, reason string) string {
 // does not leave them twice. It is best effort: the store may be down.
 func (p *Pipeline) undo(objs []Object) {
 	// A timer rather than context.WithTimeout: its context type would keep
-	// the time package's formatting (about 10 KB of gzip) in the Worker.
+	// the time package's formatting (about 4 KB of gzip) in the Worker.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer time.AfterFunc(10*time.Second, cancel).Stop()
 	defer cancel()
