@@ -117,7 +117,6 @@ func (c *colState) resetChunk() {
 func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 	l := c.leaf
 	var cur cursor
-	total := numRows
 	if cd.Runs != nil {
 		// The levels and values hold a row per run.
 		var sum int64
@@ -204,10 +203,35 @@ func (c *colState) check(cd *ColumnData, numRows int) (cursor, int64, error) {
 	default:
 		size += int64(n) * int64(c.width)
 	}
-	if numRows > 0 && numRows != total {
-		size = size / int64(numRows) * int64(total)
+	if cd.Runs != nil {
+		size = c.runsSize(cd)
 	}
 	return cur, size, nil
+}
+
+// runsSize is check's size estimate for a column given as runs, checked:
+// that of its rows written out, each run's row counted as often as it
+// stands, so that row groups are cut where they would be without runs.
+func (c *colState) runsSize(cd *ColumnData) int64 {
+	l := c.leaf
+	var slots, bytes int64
+	s, v := 0, 0
+	for _, n := range cd.Runs {
+		s1 := s + 1
+		if l.MaxRep > 0 {
+			for s1 < len(cd.Rep) && cd.Rep[s1] != 0 {
+				s1++
+			}
+		}
+		v1 := v + (s1 - s)
+		if l.MaxDef > 0 {
+			v1 = v + countLevel(cd.Def[s:s1], l.MaxDef)
+		}
+		slots += int64(s1-s) * int64(n)
+		bytes += int64(c.plainLen(cd, v, v1)) * int64(n)
+		s, v = s1, v1
+	}
+	return slots*int64(c.defBW+c.repBW)/8 + bytes
 }
 
 func checkRepeated(l *Leaf, def, rep []uint8) (rows, vals int, err error) {

@@ -2,6 +2,7 @@ package pqenc
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -100,5 +101,36 @@ func TestRunsInvalid(t *testing.T) {
 			_, back := readArrow(t, data)
 			compareRows(t, back, rows)
 		})
+	}
+}
+
+// Row groups are cut where they would be without runs: a long run of large
+// rows counts as all its rows in the size that bounds the first row group.
+func TestRunsRowGroupSize(t *testing.T) {
+	s, err := NewSchema([]Node{strNode("s", Required, false), mapNode("m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 1000)
+	var rows []grp
+	for range 1000 {
+		rows = append(rows, grp{long, mp{{"k", long}}}) // one run of 1,000 large rows
+	}
+	for i := range 99 {
+		rows = append(rows, grp{fmt.Sprint(i % 10), mp{}}) // 99 runs of one short row
+	}
+	for _, opts := range []Options{{RowGroupSize: 100_000}, {RowGroupSize: 2_000, PageSize: 500}} {
+		want := writeFile(t, s, opts, rows, 0)
+		got := writeFileWith(t, s, opts, rows, 0, shredRuns)
+		if !bytes.Equal(got, want) {
+			rg := func(data []byte) string {
+				rdr := fileMeta(t, data)
+				defer rdr.Close()
+				return fmt.Sprintf("%d row groups, the first of %d rows", rdr.NumRowGroups(), rdr.MetaData().RowGroup(0).NumRows())
+			}
+			t.Errorf("RowGroupSize %d: with runs %s; row by row %s", opts.RowGroupSize, rg(got), rg(want))
+		}
+		_, back := readArrow(t, got)
+		compareRows(t, back, rows)
 	}
 }
